@@ -1,0 +1,37 @@
+"""May this person be paid for a service on this date? The answer carries its reason and rule."""
+from dataclasses import dataclass
+from datetime import date
+
+from points.rules import Rule
+from points.timeline import Status, Timeline
+
+
+class Reason:
+    ELIGIBLE = "ELIGIBLE"
+    SUSPENDED = "SUSPENDED"
+    TERMINATED = "TERMINATED"
+    UNREGISTERED = "UNREGISTERED"
+    EMERGENCY_EXEMPT = "EMERGENCY_EXEMPT"
+
+
+_SANCTIONED = {Status.SUSPENDED: Reason.SUSPENDED, Status.TERMINATED: Reason.TERMINATED}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    status: Status
+    reason: str
+    rule: Rule
+    until: date | None = None  # last day of the state when it has a known end
+
+
+def eligibility(timeline: Timeline, service_date: date, emergency: bool = False) -> Eligibility:
+    state = timeline.status_on(service_date)
+    if state.status is Status.NORMAL:
+        return Eligibility(True, state.status, Reason.ELIGIBLE, state.rule)
+    if state.status is Status.UNREGISTERED:
+        return Eligibility(False, state.status, Reason.UNREGISTERED, state.rule)
+    if emergency:
+        return Eligibility(True, state.status, Reason.EMERGENCY_EXEMPT, Rule.EMERGENCY, state.until)
+    return Eligibility(False, state.status, _SANCTIONED[state.status], state.rule, state.until)
