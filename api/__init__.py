@@ -1,0 +1,1 @@
+"""The points service: persistence, services, HTTP API and CLI around the pure `points` domain core."""

@@ -1,0 +1,3 @@
+"""Persistence: the metadata conventions come first, then every table."""
+from api.db import base  # noqa: F401  (naming convention before models)
+from api.db import models  # noqa: F401

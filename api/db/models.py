@@ -1,0 +1,213 @@
+"""Tables and their request/response models (SQLModel Base/Create/Public pattern).
+
+Tables are never request bodies: the API takes a *Create model, validates it, then builds the table row.
+The ledger tables are append-only; `sanction` and the status columns of `practitioner` are derived
+from the ledger by the service layer and only ever written by it.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db.base import UTCDateTime
+from points.codes import parse_institution_code
+from points.ledger import Responsibility, ReviewOutcome
+
+
+class InstitutionKind(StrEnum):
+    HOSPITAL = "hospital"   # 定点医疗机构
+    PHARMACY = "pharmacy"   # 定点零售药店
+
+
+class StaffCategory(StrEnum):
+    MEDICAL = "medical"                 # 医疗类
+    PHARMACY = "pharmacy"               # 药学类
+    NURSING = "nursing"                 # 护理类
+    TECHNICAL = "technical"             # 技术类
+    SETTLEMENT_REVIEW = "settlement_review"   # 医保结算审核
+    PHARMACY_PRINCIPAL = "pharmacy_principal"  # 药店主要负责人
+
+
+def _created():
+    return Field(sa_type=UTCDateTime, nullable=False)
+
+
+# --- Institutions and practitioners -------------------------------------------------------------------------
+
+class InstitutionBase(SQLModel):
+    code: str = Field(max_length=12, unique=True, index=True, description="定点医药机构代码, e.g. H11010500001")
+    name: str = Field(min_length=1, max_length=200)
+    kind: InstitutionKind = Field(sa_type=Text)
+    region: str = Field(max_length=6, description="GB/T 2260 region code")
+
+
+class InstitutionCreate(InstitutionBase):
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, v: str) -> str:
+        return parse_institution_code(v)
+
+
+class Institution(InstitutionBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _created()
+
+
+class PractitionerBase(SQLModel):
+    code: str = Field(max_length=16, unique=True, index=True, description="医保相关人员代码")
+    name: str = Field(min_length=1, max_length=100)
+    category: StaffCategory = Field(sa_type=Text)
+
+
+class PractitionerCreate(PractitionerBase):
+    pass
+
+
+class Practitioner(PractitionerBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    region: str = Field(max_length=6, description="administering region: from the code")
+    created_at: datetime = _created()
+    # Derived snapshot, written only by the service from the ledger (status as of `status_as_of`).
+    status: str = Field(default="unregistered", max_length=16, index=True)
+    status_until: date | None = None
+    status_as_of: date | None = None
+    ledger_version: int = Field(default=0, description="bumped on every ledger change of this person")
+
+
+class Registration(SQLModel, table=True):
+    """登记备案 at one institution; several at once for 多点执业."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    starts_on: date
+    ends_on: date | None = None
+    created_at: datetime = _created()
+    created_by: str = Field(max_length=100)
+
+
+# --- The ledger (append-only) --------------------------------------------------------------------------------
+
+class PointRecordBase(SQLModel):
+    violation_code: str = Field(max_length=16)
+    points: int = Field(ge=1, le=12)
+    responsibility: Responsibility = Field(default=Responsibility.MAIN, sa_type=Text)
+    decision_date: date = Field(description="记分时点: date of the penalty or agreement decision (China)")
+    case_number: str = Field(min_length=1, max_length=100, description="the decision's case number")
+    authority: str = Field(min_length=1, max_length=200, description="the deciding authority")
+
+
+class PointRecord(PointRecordBase, table=True):
+    __tablename__ = "point_record"
+    __table_args__ = (CheckConstraint("points BETWEEN 1 AND 12", name="points_range"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _created()
+
+
+class RecordReview(SQLModel, table=True):
+    """Outcome of an objection or appeal: confirm, change the points, or annul."""
+
+    __tablename__ = "record_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="point_record.id", index=True)
+    outcome: ReviewOutcome = Field(sa_type=Text)
+    points: int | None = None
+    decided_on: date
+    reason: str = Field(max_length=1000)
+    reviewer: str = Field(max_length=100)
+    created_at: datetime = _created()
+
+
+class RepairCredit(SQLModel, table=True):
+    __tablename__ = "repair_credit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    activity_date: date
+    activity: str = Field(max_length=200)
+    recorded_by: str = Field(max_length=100)
+    created_at: datetime = _created()
+
+
+class SuspensionDecision(SQLModel, table=True):
+    __tablename__ = "suspension_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    year: int
+    ordinal: int = 1
+    months: int
+    decided_on: date
+    decided_by: str = Field(max_length=100)
+    reason: str = Field(default="", max_length=1000)
+    created_at: datetime = _created()
+
+
+# --- Derived sanctions ---------------------------------------------------------------------------------------
+
+class Sanction(SQLModel, table=True):
+    """A suspension or termination as derived from the ledger. Re-derivation never deletes a row: one that
+    no longer follows from the ledger (after an annulment, say) is marked revoked with when and why."""
+
+    __table_args__ = (UniqueConstraint("practitioner_id", "kind", "year", "ordinal", name="uq_sanction_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    kind: str = Field(max_length=16)  # suspension | termination
+    year: int
+    ordinal: int = 1
+    decided_on: date
+    trigger_record_id: int = Field(foreign_key="point_record.id")
+    starts_on: date
+    ends_on: date = Field(description="suspension: last suspended day; termination: last day of the ban")
+    months: int | None = None
+    months_decided: bool = False
+    single_record: bool = False
+    cut_short_by: str | None = Field(default=None, max_length=16)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = _created()
+
+
+# --- Claims and audit ----------------------------------------------------------------------------------------
+
+class Claim(SQLModel, table=True):
+    """A claim submitted for settlement, kept so later status changes can block or flag it."""
+
+    __table_args__ = (Index("ix_claim_practitioner_service", "practitioner_code", "service_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=64, unique=True, index=True)
+    institution_code: str = Field(max_length=12)
+    practitioner_code: str = Field(max_length=16)
+    service_date: date
+    emergency: bool = False
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    state: str = Field(max_length=16, index=True)  # payable | blocked | paid | recovery
+    reason: str = Field(max_length=32)
+    submitted_at: datetime = _created()
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = _created()
+
+
+class AuditLog(SQLModel, table=True):
+    """Who changed what, when and why. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _created()
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=1000)
+    detail: str = Field(default="{}", sa_type=Text)

@@ -1,0 +1,59 @@
+"""Column queries that turn ledger rows into domain values, for one person or many at once (bulk IN)."""
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
+                           SuspensionDecision)
+from points import ledger as L
+
+CHUNK = 1000  # ids per IN list: well under every driver's parameter limit
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def load_ledgers(session: Session, practitioner_ids: Iterable[int]) -> dict[int, L.Ledger]:
+    ids = sorted(set(practitioner_ids))
+    people, parts = {}, defaultdict(lambda: defaultdict(list))
+    for chunk in _chunks(ids):
+        for pid, code, region in session.execute(
+                select(Practitioner.id, Practitioner.code, Practitioner.region).where(Practitioner.id.in_(chunk))):
+            people[pid] = (code, region)
+        for row in session.execute(
+                select(PointRecord.practitioner_id, PointRecord.id, PointRecord.violation_code, PointRecord.points,
+                       PointRecord.decision_date, PointRecord.case_number, PointRecord.authority, Institution.code,
+                       PointRecord.responsibility)
+                .join(Institution, Institution.id == PointRecord.institution_id)
+                .where(PointRecord.practitioner_id.in_(chunk))):
+            parts[row[0]]["records"].append(L.PointRecord(*row[1:8], L.Responsibility(row[8])))
+        for pid, *rest in session.execute(
+                select(PointRecord.practitioner_id, RecordReview.id, RecordReview.record_id, RecordReview.outcome,
+                       RecordReview.decided_on, RecordReview.points)
+                .join(PointRecord, PointRecord.id == RecordReview.record_id)
+                .where(PointRecord.practitioner_id.in_(chunk))):
+            rid, record_id, outcome, decided_on, points = rest
+            parts[pid]["reviews"].append(L.Review(rid, record_id, L.ReviewOutcome(outcome), decided_on, points))
+        for pid, *rest in session.execute(
+                select(RepairCredit.practitioner_id, RepairCredit.id, RepairCredit.activity_date, RepairCredit.activity)
+                .where(RepairCredit.practitioner_id.in_(chunk))):
+            parts[pid]["repairs"].append(L.RepairCredit(*rest))
+        for pid, *rest in session.execute(
+                select(SuspensionDecision.practitioner_id, SuspensionDecision.year, SuspensionDecision.ordinal,
+                       SuspensionDecision.months, SuspensionDecision.decided_on)
+                .where(SuspensionDecision.practitioner_id.in_(chunk))):
+            parts[pid]["decisions"].append(L.SuspensionDecision(*rest))
+        for pid, *rest in session.execute(
+                select(Registration.practitioner_id, Registration.id, Institution.code, Registration.starts_on,
+                       Registration.ends_on)
+                .join(Institution, Institution.id == Registration.institution_id)
+                .where(Registration.practitioner_id.in_(chunk))):
+            parts[pid]["registrations"].append(L.Registration(*rest))
+    return {
+        pid: L.Ledger(person=code, region=region, **{k: tuple(v) for k, v in parts[pid].items()})
+        for pid, (code, region) in people.items()
+    }

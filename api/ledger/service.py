@@ -1,0 +1,189 @@
+"""Ledger use cases. Each validates with the domain, appends to the ledger, re-derives the person's
+sanctions and status, and writes an audit entry, all in the caller's transaction (the caller commits)."""
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api.audit import audit
+from api.clock import utcnow
+from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
+                           Sanction, SuspensionDecision)
+from api.errors import Conflict, NotFound
+from api.ledger.repository import load_ledgers
+from api.ledger.schemas import (PointRecordCreate, RegistrationCreate, RepairCreate, ReviewCreate,
+                                SuspensionDecisionCreate)
+from points import Policy, Timeline, derive
+from points.checks import (check_record, check_registration, check_repair, check_review,
+                           check_suspension_decision)
+from points.codes import parse_institution_code
+
+
+def get_practitioner(session: Session, code: str, lock: bool = False, by_id: int | None = None) -> Practitioner:
+    """By code (or id); `lock` serialises ledger changes of one person (FOR UPDATE on PostgreSQL)."""
+    key = Practitioner.id == by_id if by_id is not None else Practitioner.code == code.strip().upper()
+    query = select(Practitioner).where(key)
+    found = session.scalars(query.with_for_update() if lock else query).first()
+    if not found:
+        raise NotFound(f"no practitioner {code}", "PRACTITIONER_NOT_FOUND")
+    return found
+
+
+def get_institution(session: Session, code: str) -> Institution:
+    found = session.scalars(select(Institution).where(Institution.code == parse_institution_code(code))).first()
+    if not found:
+        raise NotFound(f"no institution {code}", "INSTITUTION_NOT_FOUND")
+    return found
+
+
+def timeline_of(session: Session, person: Practitioner, policy: Policy) -> Timeline:
+    return derive(load_ledgers(session, [person.id])[person.id], policy)
+
+
+# --- Derived state -------------------------------------------------------------------------------------------
+
+def _desired_sanctions(timeline: Timeline) -> dict[tuple, dict]:
+    rows = {}
+    for s in timeline.suspensions:
+        rows[("suspension", s.year, s.ordinal)] = dict(
+            decided_on=s.decided_on, trigger_record_id=s.trigger_record, starts_on=s.starts_on, ends_on=s.ends_on,
+            months=s.months, months_decided=s.months_decided, single_record=False, cut_short_by=s.cut_short_by)
+    for n, t in enumerate(timeline.terminations, 1):
+        rows[("termination", t.year, n)] = dict(
+            decided_on=t.decided_on, trigger_record_id=t.trigger_record, starts_on=t.starts_on,
+            ends_on=t.ban_ends_on, months=None, months_decided=False, single_record=t.single_record,
+            cut_short_by=None)
+    return rows
+
+
+def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str) -> None:
+    """Make the sanction rows match the timeline. Rows that no longer follow are revoked, never deleted."""
+    now = utcnow()
+    existing = {(s.kind, s.year, s.ordinal): s
+                for s in session.scalars(select(Sanction).where(Sanction.practitioner_id == person_id))}
+    desired = _desired_sanctions(timeline)
+    for key, values in desired.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(Sanction(practitioner_id=person_id, kind=key[0], year=key[1], ordinal=key[2],
+                                 updated_at=now, **values))
+            continue
+        changed = any(getattr(row, k) != v for k, v in values.items()) or row.revoked_at is not None
+        if changed:
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.revoked_at, row.revoked_reason, row.updated_at = None, None, now
+    for key, row in existing.items():
+        if key not in desired and row.revoked_at is None:
+            row.revoked_at, row.revoked_reason, row.updated_at = now, reason[:200], now
+
+
+def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str) -> Timeline:
+    """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version."""
+    timeline = timeline_of(session, person, policy)
+    sync_sanctions(session, person.id, timeline, reason)
+    state = timeline.status_on(today)
+    person.status, person.status_until, person.status_as_of = state.status.value, state.until, today
+    person.ledger_version += 1
+    session.add(person)
+    return timeline
+
+
+# --- Use cases -----------------------------------------------------------------------------------------------
+
+def register(session: Session, actor: str, data: RegistrationCreate, policy: Policy, today: date) -> Registration:
+    person = get_practitioner(session, data.practitioner_code, lock=True)
+    institution = get_institution(session, data.institution_code)
+    check_registration(timeline_of(session, person, policy), data.starts_on)
+    active = session.scalars(select(Registration).where(
+        Registration.practitioner_id == person.id, Registration.institution_id == institution.id,
+        Registration.ends_on.is_(None), Registration.starts_on > _last_termination(session, person.id))).first()
+    if active:
+        raise Conflict(f"{person.code} is already registered at {institution.code}", "ALREADY_REGISTERED")
+    row = Registration(practitioner_id=person.id, institution_id=institution.id, starts_on=data.starts_on,
+                       created_at=utcnow(), created_by=actor)
+    session.add(row)
+    session.flush()
+    refresh_person(session, person, policy, today, "registration")
+    audit(session, actor, "registration.create", "registration", row.id,
+          detail={"practitioner": person.code, "institution": institution.code, "starts_on": data.starts_on})
+    return row
+
+
+def _last_termination(session: Session, person_id: int) -> date:
+    last = session.scalars(select(Sanction.decided_on).where(
+        Sanction.practitioner_id == person_id, Sanction.kind == "termination",
+        Sanction.revoked_at.is_(None)).order_by(Sanction.decided_on.desc())).first()
+    return last or date.min
+
+
+def record_points(session: Session, actor: str, data: PointRecordCreate, policy: Policy,
+                  today: date) -> PointRecord:
+    person = get_practitioner(session, data.practitioner_code, lock=True)
+    institution = get_institution(session, data.institution_code)
+    check_record(policy, person.region, data.violation_code, data.points, data.decision_date, today)
+    worked_there = session.scalars(select(Registration.id).where(
+        Registration.practitioner_id == person.id, Registration.institution_id == institution.id,
+        Registration.starts_on <= data.decision_date)).first()
+    if worked_there is None:
+        raise Conflict(f"{person.code} was not registered at {institution.code} by {data.decision_date}",
+                       "NOT_REGISTERED_AT_INSTITUTION")
+    duplicate = session.scalars(select(PointRecord.id).where(
+        PointRecord.practitioner_id == person.id, PointRecord.case_number == data.case_number)).first()
+    if duplicate is not None:
+        raise Conflict(f"case {data.case_number} already has record {duplicate} for {person.code}",
+                       "DUPLICATE_RECORD")
+    row = PointRecord(practitioner_id=person.id, institution_id=institution.id, recorded_by=actor,
+                      recorded_at=utcnow(), **data.model_dump(exclude={"practitioner_code", "institution_code"}))
+    session.add(row)
+    session.flush()
+    refresh_person(session, person, policy, today, f"record {row.id}")
+    audit(session, actor, "record.create", "point_record", row.id, detail=data.model_dump(mode="json"))
+    return row
+
+
+def review_record(session: Session, actor: str, record_id: int, data: ReviewCreate, policy: Policy,
+                  today: date) -> RecordReview:
+    record = session.get(PointRecord, record_id)
+    if record is None:
+        raise NotFound(f"no point record {record_id}", "RECORD_NOT_FOUND")
+    person = get_practitioner(session, "", lock=True, by_id=record.practitioner_id)
+    violation = policy.violation(record.violation_code, person.region, record.decision_date)
+    check_review(violation, data.outcome, data.points, data.decided_on, record.decision_date, today)
+    row = RecordReview(record_id=record.id, reviewer=actor, created_at=utcnow(), **data.model_dump())
+    session.add(row)
+    session.flush()
+    refresh_person(session, person, policy, today, f"review {row.id} ({data.outcome}) of record {record.id}")
+    audit(session, actor, f"record.{data.outcome}", "point_record", record.id, data.reason,
+          {"review": row.id, "points": data.points, "decided_on": data.decided_on})
+    return row
+
+
+def add_repair(session: Session, actor: str, code: str, data: RepairCreate, policy: Policy,
+               today: date) -> RepairCredit:
+    person = get_practitioner(session, code, lock=True)
+    timeline = timeline_of(session, person, policy)
+    check_repair(timeline, policy.parameters(person.region, data.activity_date), data.activity_date, today)
+    row = RepairCredit(practitioner_id=person.id, recorded_by=actor, created_at=utcnow(), **data.model_dump())
+    session.add(row)
+    session.flush()
+    refresh_person(session, person, policy, today, f"repair {row.id}")
+    audit(session, actor, "repair.create", "repair_credit", row.id, data.activity, data.model_dump(mode="json"))
+    return row
+
+
+def decide_suspension(session: Session, actor: str, code: str, data: SuspensionDecisionCreate, policy: Policy,
+                      today: date) -> Timeline:
+    person = get_practitioner(session, code, lock=True)
+    timeline = timeline_of(session, person, policy)
+    suspension = next((s for s in timeline.suspensions if (s.year, s.ordinal) == (data.year, data.ordinal)), None)
+    params = policy.parameters(person.region, suspension.decided_on if suspension else today)
+    check_suspension_decision(timeline, params, data.year, data.ordinal, data.months)
+    session.add(SuspensionDecision(practitioner_id=person.id, decided_by=actor, created_at=utcnow(),
+                                   **data.model_dump()))
+    session.flush()
+    timeline = refresh_person(session, person, policy, today, "suspension decision")
+    audit(session, actor, "suspension.decide", "practitioner", person.code, data.reason,
+          data.model_dump(mode="json"))
+    return timeline
+
