@@ -103,7 +103,8 @@ class _Loader:
 
     def scenarios(self, codes: list[str]) -> None:
         """Named people reaching each rung; the rest get occasional light points."""
-        by_region = lambda prefix: [c for c in codes if c[-12:-6].startswith(prefix) and c.startswith("D")]
+        def by_region(prefix):
+            return [c for c in codes if c[-12:-6].startswith(prefix) and c.startswith("D")]
         tianjin, others = by_region("12"), by_region("11") + by_region("31") + by_region("44")
         # Tianjin: talk notice at 6; suspended then repaired below 9.
         self.records(tianjin[0], ("H01", 4, 40), ("L01", 2, 20))

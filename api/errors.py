@@ -1,15 +1,10 @@
-"""Application errors: a stable machine-readable code, a human message and the HTTP status they map to."""
+"""Application errors: domain errors (code + message) that also name their HTTP status."""
+from points.errors import DomainError
 
 
-class AppError(Exception):
+class AppError(DomainError):
     status = 400
     code = "BAD_REQUEST"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class NotFound(AppError):

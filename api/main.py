@@ -7,7 +7,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from api.db.engine import default_engine
-from api.errors import AppError
 from points.errors import DomainError
 
 
@@ -19,13 +18,10 @@ def _error(status: int, code: str, message: str, details: list | None = None) ->
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError):
-        return _error(exc.status, exc.code, exc.message)
-
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError):
-        return _error(422, exc.code, exc.message)
+        """Rule violations are 422; AppErrors name their own status (404, 409, ...)."""
+        return _error(getattr(exc, "status", 422), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
 from api.db.models import PractitionerCreate, StaffCategory
-from api.errors import AppError, NotFound
+from api.errors import NotFound
 from api.ledger.schemas import RegistrationCreate
 from api.ledger.service import get_practitioner, register
 from api.practitioners.service import create_practitioner
@@ -83,7 +83,7 @@ def import_practitioners(session: Session, actor: str, lines: Iterable[str], pol
             report.registrations_created += 1
         except ValidationError as exc:
             report.errors.append(RowError(line, "INVALID_ROW", _describe(exc)))
-        except (DomainError, AppError) as exc:
+        except DomainError as exc:
             report.errors.append(RowError(line, exc.code, exc.message))
         finally:
             on_row()

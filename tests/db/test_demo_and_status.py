@@ -31,7 +31,8 @@ def test_status_snapshot_follows_the_calendar_and_refresh_is_idempotent(session,
     person(session, policy)
     person(session, policy, "D110105000002")
     record(session, policy, "D110105000001", 9, date(2025, 6, 10))  # suspended 11 Jun – 10 Jul
-    p = lambda: session.scalars(select(Practitioner).where(Practitioner.code == "D110105000001")).one()
+    def p():
+        return session.scalars(select(Practitioner).where(Practitioner.code == "D110105000001")).one()
     assert p().status == "suspended"
     assert due_for_refresh(session, TODAY) == []
     assert refresh_statuses(session, policy, date(2025, 7, 10)) == 0
@@ -47,7 +48,8 @@ def test_a_late_refresh_catches_up_over_new_year(session, policy):
     institution(session)
     person(session, policy)
     record(session, policy, "D110105000001", 9, date(2025, 12, 10), today=date(2025, 12, 10))
-    row = lambda: session.scalars(select(Practitioner)).one()
+    def row():
+        return session.scalars(select(Practitioner)).one()
     assert row().status == "normal"  # the suspension starts the day after the decision
     # the scheduler was down from 10 Dec until 5 Jan: the suspension began meanwhile and runs across 1 January
     assert refresh_statuses(session, policy, date(2026, 1, 5)) == 1
