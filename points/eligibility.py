@@ -14,7 +14,8 @@ class Reason:
     EMERGENCY_EXEMPT = "EMERGENCY_EXEMPT"
 
 
-_SANCTIONED = {Status.SUSPENDED: Reason.SUSPENDED, Status.TERMINATED: Reason.TERMINATED}
+_SANCTIONED = {Status.SUSPENDED: Reason.SUSPENDED, Status.BANNED: Reason.TERMINATED,
+               Status.TERMINATED: Reason.TERMINATED}
 
 
 @dataclass(frozen=True)

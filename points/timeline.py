@@ -17,7 +17,8 @@ from points.rules import Rule
 class Status(StrEnum):
     NORMAL = "normal"            # 正常
     SUSPENDED = "suspended"      # 暂停
-    TERMINATED = "terminated"    # 终止
+    BANNED = "banned"            # 终止, and re-registration still barred (until = last day of the ban)
+    TERMINATED = "terminated"    # 终止, ban over, not registered again yet
     UNREGISTERED = "unregistered"
 
 
@@ -129,8 +130,9 @@ class Timeline:
     def status_on(self, day: date) -> StatusAt:
         termination = self.termination_on(day)
         if termination:
-            until = termination.ban_ends_on if day <= termination.ban_ends_on else None
-            return StatusAt(Status.TERMINATED, Rule.TERMINATE, until)
+            if day <= termination.ban_ends_on:
+                return StatusAt(Status.BANNED, Rule.BAN, termination.ban_ends_on)
+            return StatusAt(Status.TERMINATED, Rule.TERMINATE)
         if not self.registered_on(day):
             return StatusAt(Status.UNREGISTERED, Rule.REGISTRATION)
         until = self.suspended_until(day)

@@ -15,7 +15,7 @@ def test_demo_reaches_every_threshold_and_loads_once(session, policy):
     report = load_demo(session, policy, TODAY, people=120)
     assert (report.institutions, report.practitioners) == (12, 120) and report.records > 30
     statuses = dict(session.execute(select(Practitioner.status, func.count()).group_by(Practitioner.status)).all())
-    assert statuses["suspended"] >= 5 and statuses["terminated"] >= 3 and statuses["normal"] > 90
+    assert statuses["suspended"] >= 5 and statuses["banned"] >= 3 and statuses["normal"] > 90
     sanctions = session.scalars(select(Sanction)).all()
     assert any(s.kind == "termination" and s.single_record for s in sanctions)
     assert any(s.kind == "termination" and not s.single_record for s in sanctions)

@@ -101,7 +101,7 @@ def test_nine_then_three_more_points_suspended_then_terminated():
                 decisions=(SuspensionDecision(2025, 1, 6, D(2025, 3, 12)),))
     t = derive(lg, POLICY)
     assert t.status_on(D(2025, 4, 20)).status is Status.SUSPENDED
-    assert t.status_on(D(2025, 4, 21)).status is Status.TERMINATED
+    assert t.status_on(D(2025, 4, 21)).status is Status.BANNED
     assert t.suspensions[0].ends_on == D(2025, 4, 20) and t.suspensions[0].cut_short_by == "termination"
     term = t.terminations[0]
     assert (term.single_record, term.ban_years, term.ban_ends_on) == (False, 1, D(2026, 4, 20))
@@ -142,8 +142,9 @@ def test_termination_ends_only_by_a_new_registration_after_the_ban():
     first = Registration(1, "H11010500001", D(2020, 1, 1))
     base = ledger(rec(1, 12, D(2025, 6, 30)), registrations=(first,))
     t = derive(base, POLICY)
-    after_ban = t.status_on(D(2028, 7, 1))
-    assert (after_ban.status, after_ban.until) == (Status.TERMINATED, None)
+    last_banned, after_ban = t.status_on(D(2028, 6, 30)), t.status_on(D(2028, 7, 1))
+    assert (last_banned.status, last_banned.until, last_banned.rule) == (Status.BANNED, D(2028, 6, 30), Rule.BAN)
+    assert (after_ban.status, after_ban.until, after_ban.rule) == (Status.TERMINATED, None, Rule.TERMINATE)
     again = Registration(2, "H11010500002", D(2028, 9, 1))
     t2 = derive(ledger(rec(1, 12, D(2025, 6, 30)), registrations=(first, again)), POLICY)
     assert t2.status_on(D(2028, 8, 31)).status is Status.TERMINATED
@@ -179,7 +180,10 @@ def test_emergency_claim_during_termination_is_eligible_but_others_are_not():
     t = derive(ledger(rec(1, 12, D(2025, 3, 15))), POLICY)
     assert eligibility(t, D(2025, 5, 1), emergency=True).eligible
     e = eligibility(t, D(2025, 5, 1))
-    assert (e.eligible, e.reason, e.until) == (False, Reason.TERMINATED, D(2028, 3, 15))
+    assert (e.eligible, e.status, e.reason, e.until) == (False, Status.BANNED, Reason.TERMINATED, D(2028, 3, 15))
+    after = eligibility(t, D(2028, 3, 16))
+    assert (after.eligible, after.status, after.reason, after.until) == (False, Status.TERMINATED, Reason.TERMINATED,
+                                                                         None)
 
 
 def test_unregistered_staff_are_not_eligible_even_in_emergencies():
@@ -235,7 +239,7 @@ def test_repair_dropping_below_nine_ends_the_suspension_the_day_after_the_activi
 
 def test_repair_does_not_lift_a_termination():
     lg = ledger(rec(1, 12, D(2025, 3, 1)), region=TIANJIN, repairs=(RepairCredit(1, D(2025, 3, 10)),))
-    assert status(lg, D(2025, 3, 11)) is Status.TERMINATED
+    assert status(lg, D(2025, 3, 11)) is Status.BANNED
 
 
 def test_repair_is_capped_at_four_points_a_year():
