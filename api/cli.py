@@ -8,6 +8,8 @@ from rich.progress import Progress
 app = typer.Typer(help="points: payment-eligibility scoring (医保支付资格管理).", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+token_app = typer.Typer(help="API tokens and keys.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 console = Console()
 
 
@@ -56,14 +58,76 @@ def demo(people: int = typer.Option(300, min=60, help="how many practitioners"))
     from api.demo import load_demo
     from api.policy import current_policy
 
+    from api.demo import demo_tokens
+    from api.settings import get_settings
+
     _migrate()
     with unit_of_work() as session:
         report = load_demo(session, current_policy(), today_in_china(), people)
+        if report.institutions:
+            tokens = demo_tokens(session, _key())
     if report.institutions == 0:
         console.print("demo data already present; nothing loaded")
-    else:
-        console.print(f"loaded {report.institutions} institutions, {report.practitioners} practitioners, "
-                      f"{report.records} point records")
+        return
+    console.print(f"loaded {report.institutions} institutions, {report.practitioners} practitioners, "
+                  f"{report.records} point records")
+    path = get_settings().data_dir / "demo-tokens.txt"
+    path.write_text("".join(f"{who}\t{token}\n" for who, token in tokens), encoding="utf-8")
+    console.print(f"demo tokens (valid 30 days) written to {path}:")
+    for who, token in tokens:
+        console.print(f"  {who}: [bold]{token}[/bold]", soft_wrap=True)
+
+
+def _key() -> bytes:
+    from api.auth.service import signing_key
+    from api.settings import get_settings
+
+    return signing_key(get_settings())
+
+
+@token_app.command("issue")
+def token_issue(role: str = typer.Option(..., help="supervisor | institution | practitioner | settlement"),
+                scope: str = typer.Option(..., help="region code (000000 national), institution or person code"),
+                name: str = typer.Option(..., help="who holds it; recorded as the actor of their changes"),
+                days: float = typer.Option(30, min=0.001, max=3650, help="validity")) -> None:
+    """Issue a bearer token (settlement systems send it as `X-API-Key` or `Authorization: Bearer`)."""
+    from api.auth.service import issue_token
+    from api.auth.tokens import Role
+    from api.db.engine import unit_of_work
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in Role)}") from None
+    with unit_of_work() as session:
+        token, row = issue_token(session, _key(), "cli", parsed, scope, name, days)
+    console.print(f"token {row.id} for {name} ({row.role} {row.scope}), expires {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, reason: str = typer.Option(..., help="why; kept in the audit log")) -> None:
+    """Revoke a token by its id (effective within seconds)."""
+    from api.auth.service import revoke_token
+    from api.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        revoke_token(session, "cli", token_id, reason)
+    console.print(f"token {token_id} revoked")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Issued tokens (the tokens themselves are not stored)."""
+    from sqlalchemy import select
+
+    from api.db.engine import unit_of_work
+    from api.db.models import ApiToken
+
+    with unit_of_work() as session:
+        for t in session.scalars(select(ApiToken).order_by(ApiToken.issued_at)):
+            state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
+            console.print(f"{t.id}  {t.role:12} {t.scope:14} {state:20} {t.name}")
 
 
 @import_app.command("practitioners")

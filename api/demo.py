@@ -144,3 +144,19 @@ def load_demo(session: Session, policy: Policy, today: date, people: int = 300, 
     loader.institutions()
     loader.scenarios(loader.people(people))
     return loader.report
+
+
+def demo_tokens(session: Session, key: bytes) -> list[tuple[str, str]]:
+    """One token per kind of user, to try the API with the demo data."""
+    from api.auth.service import issue_token
+    from api.auth.tokens import Role
+    from api.db.models import Practitioner
+
+    suspended = session.scalars(select(Practitioner.code).where(Practitioner.status == "suspended")
+                                .order_by(Practitioner.code)).first()
+    wanted = [("supervisor, national", Role.SUPERVISOR, "000000", "国家医保局 演示"),
+              ("supervisor, Beijing", Role.SUPERVISOR, "110000", "北京市医保局 演示"),
+              ("institution H11010500001", Role.INSTITUTION, "H11010500001", "北京市朝阳区第一医院"),
+              (f"practitioner {suspended} (suspended)", Role.PRACTITIONER, suspended, suspended),
+              ("settlement system", Role.SETTLEMENT, "000000", "结算系统 演示")]
+    return [(label, issue_token(session, key, ACTOR, role, scope, name)[0]) for label, role, scope, name in wanted]

@@ -1,13 +1,33 @@
-"""The FastAPI application: one uniform error envelope `{"error": {"code", "message"}}` for every failure."""
+"""The FastAPI application. Every failure answers `{"error": {"code", "message"}}` with a 4xx/503 status."""
+from collections.abc import Callable
+from datetime import date
+
 from fastapi import FastAPI, Request
-from sqlalchemy.engine import Engine
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from api.db.engine import default_engine
+from api.auth.service import RevocationCache
+from api.catalogue.routes import router as catalogue_router
+from api.claims.routes import router as claims_router
+from api.clock import today_in_china
+from api.deps import engine_of
+from api.eligibility.routes import router as eligibility_router
+from api.people.routes import router as people_router
+from api.policy import load_policy
+from api.settings import Settings, get_settings
+from api.supervision.routes import router as supervision_router
+from points import Policy
 from points.errors import DomainError
+
+DESCRIPTION = """Payment-eligibility points for medical-insurance staff (医保支付资格管理).
+
+Authenticate with `Authorization: Bearer <token>` (or `X-API-Key: <token>`); tokens are issued with
+`points token issue`. Errors are `{"error": {"code": "...", "message": "..."}}`. Every POST accepts an
+`Idempotency-Key` header: a repeat of the same request returns the first answer.
+"""
 
 
 def _error(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
@@ -20,29 +40,44 @@ def _error(status: int, code: str, message: str, details: list | None = None) ->
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError):
-        """Rule violations are 422; AppErrors name their own status (404, 409, ...)."""
+        """Rule violations are 422; AppErrors name their own status (401, 403, 404, 409)."""
         return _error(getattr(exc, "status", 422), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):
-        details = [{"loc": list(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = exc.errors()
+        details = [{"loc": list(e["loc"]), "message": e["msg"]} for e in errors[:50]]
+        if any(e["type"] == "too_long" and list(e["loc"]) == ["body"] for e in errors):
+            return _error(413, "BATCH_TOO_LARGE", errors[0]["msg"], details)
         return _error(422, "INVALID_REQUEST", "the request is malformed; see details", details)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError):
+        return _error(409, "CONCURRENT_CONFLICT", "a concurrent request changed the same data; retry")
+
+    @app.exception_handler(DataError)
+    async def _data_error(_: Request, exc: DataError):
+        return _error(422, "INVALID_VALUE", "a value does not fit its column (too long or out of range)")
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError):
         return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly")
 
 
-def engine_of(request: Request) -> Engine:
-    return request.app.state.engine or default_engine()
-
-
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """`engine` defaults to the configured database, resolved on first use."""
-    app = FastAPI(title="points", version="0.1.0",
-                  description="Payment-eligibility points for medical-insurance staff (医保支付资格管理).")
+def create_app(engine: Engine | None = None, settings: Settings | None = None, policy: Policy | None = None,
+               today: Callable[[], date] | None = None) -> FastAPI:
+    """Defaults: the configured database, settings and policy file, and today's date in China."""
+    settings = settings or get_settings()
+    app = FastAPI(title="points", version="0.2.0", description=DESCRIPTION)
     app.state.engine = engine
+    app.state.policy = policy or load_policy(settings.policy_file)
+    app.state.today = today or today_in_china
+    app.state.settings = settings
+    app.state.signing_key = None  # read on first use: creating it may write a file
+    app.state.revocations = RevocationCache()
     install_error_handlers(app)
+    for router in (supervision_router, people_router, eligibility_router, claims_router, catalogue_router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
     def healthz(request: Request) -> dict:

@@ -14,7 +14,9 @@ class Settings(BaseSettings):
     policy_file: Path | None = None  # default: the policy file shipped in points/data
     host: str = "127.0.0.1"
     port: int = 8000
-    db_pool_size: int = 40  # at least FastAPI's 40-thread pool, or sync routes queue on connections
+    db_pool_size: int = 40
+    # Signs API tokens. Empty: a key generated once into data_dir/secret.key. Set it in production.
+    secret_key: str = ""  # at least FastAPI's 40-thread pool, or sync routes queue on connections
 
     @property
     def url(self) -> str:

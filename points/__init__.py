@@ -4,10 +4,11 @@ from points.ledger import (Ledger, PointRecord, Registration, RepairCredit, Resp
                            ReviewOutcome, SuspensionDecision)
 from points.policy import Parameters, Policy, Violation, parse_policy
 from points.rules import Rule
-from points.timeline import Status, Timeline, derive
+from points.standing import Standing, Status, StatusAt
+from points.timeline import Timeline, derive
 
 __all__ = [
     "Eligibility", "Ledger", "Parameters", "PointRecord", "Policy", "Reason", "Registration", "RepairCredit",
-    "Responsibility", "Review", "ReviewOutcome", "Rule", "Status", "SuspensionDecision", "Timeline", "Violation",
+    "Responsibility", "Review", "ReviewOutcome", "Rule", "Standing", "Status", "StatusAt", "SuspensionDecision", "Timeline", "Violation",
     "derive", "eligibility", "parse_policy",
 ]

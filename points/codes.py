@@ -42,6 +42,15 @@ def parse_person_code(code: str, prefixes: tuple[str, ...] = ("D", "HY", "HJ")) 
     raise InvalidCode(f"{code!r}: unknown prefix; accepted: {', '.join(prefixes)}")
 
 
+def check_person_code_shape(code: str) -> str:
+    """Prefix-agnostic shape check (letters + 6-digit region + 6-digit sequence), for lookups."""
+    text = code.strip().upper()
+    if not re.fullmatch(r"[A-Z]{1,4}\d{12}", text):
+        raise InvalidCode(f"{code!r}: expected a prefix + 6-digit region + 6-digit sequence")
+    _check_region(text[-12:-6], code)
+    return text
+
+
 def parse_institution_code(code: str) -> str:
     """定点医药机构代码: H (medical) or P (pharmacy) + 6-digit region + 5-digit sequence."""
     text = code.strip().upper()

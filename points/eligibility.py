@@ -3,7 +3,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from points.rules import Rule
-from points.timeline import Status, Timeline
+from points.standing import Standing, Status
+from points.timeline import Timeline
 
 
 class Reason:
@@ -27,8 +28,8 @@ class Eligibility:
     until: date | None = None  # last day of the state when it has a known end
 
 
-def eligibility(timeline: Timeline, service_date: date, emergency: bool = False) -> Eligibility:
-    state = timeline.status_on(service_date)
+def eligibility(of: Timeline | Standing, service_date: date, emergency: bool = False) -> Eligibility:
+    state = of.status_on(service_date)
     if state.status is Status.NORMAL:
         return Eligibility(True, state.status, Reason.ELIGIBLE, state.rule)
     if state.status is Status.UNREGISTERED:

@@ -6,20 +6,12 @@ the result. Reviews apply from the reviewed record's own date: an annulled recor
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
+from functools import cached_property
 
 from points.dates import ONE_DAY, add_years, period_after
 from points.ledger import Ledger, PointRecord, RepairCredit, ReviewOutcome
 from points.policy import Policy
-from points.rules import Rule
-
-
-class Status(StrEnum):
-    NORMAL = "normal"            # 正常
-    SUSPENDED = "suspended"      # 暂停
-    BANNED = "banned"            # 终止, and re-registration still barred (until = last day of the ban)
-    TERMINATED = "terminated"    # 终止, ban over, not registered again yet
-    UNREGISTERED = "unregistered"
+from points.standing import Standing, StatusAt
 
 
 @dataclass(frozen=True)
@@ -79,13 +71,6 @@ class YearTally:
 
 
 @dataclass(frozen=True)
-class StatusAt:
-    status: Status
-    rule: Rule
-    until: date | None = None   # last day of this state, when it has a known end
-
-
-@dataclass(frozen=True)
 class Timeline:
     person: str
     points: dict[int, int]               # record id -> effective points (0 = annulled)
@@ -98,47 +83,14 @@ class Timeline:
     def tally(self, year: int) -> int:
         return self.years[year].net if year in self.years else 0
 
-    def termination_on(self, day: date) -> Termination | None:
-        """The termination in force on `day`: started, and no registration made after it."""
-        started = [t for t in self.terminations if t.starts_on <= day]
-        if not started:
-            return None
-        last = started[-1]
-        if any(last.decided_on < r.starts_on <= day for r in self.registrations):
-            return None
-        return last
-
-    def registered_on(self, day: date) -> bool:
-        started = [t for t in self.terminations if t.starts_on <= day]
-        after = started[-1].decided_on if started else date.min
-        return any(
-            after < r.starts_on <= day and (r.ends_on is None or day <= r.ends_on) for r in self.registrations
-        )
-
-    def suspended_until(self, day: date) -> date | None:
-        """Last day of the run of suspensions covering `day` (they may chain or overlap), else None."""
-        until = None
-        for s in sorted(self.suspensions, key=lambda s: s.starts_on):
-            if s.ends_on < s.starts_on:
-                continue
-            if until is None and s.covers(day):
-                until = s.ends_on
-            elif until is not None and s.starts_on <= until + ONE_DAY:
-                until = max(until, s.ends_on)
-        return until
+    @cached_property
+    def standing(self) -> Standing:
+        return Standing.of(((s.starts_on, s.ends_on) for s in self.suspensions),
+                           ((t.decided_on, t.ban_ends_on) for t in self.terminations),
+                           ((r.starts_on, r.ends_on) for r in self.registrations))
 
     def status_on(self, day: date) -> StatusAt:
-        termination = self.termination_on(day)
-        if termination:
-            if day <= termination.ban_ends_on:
-                return StatusAt(Status.BANNED, Rule.BAN, termination.ban_ends_on)
-            return StatusAt(Status.TERMINATED, Rule.TERMINATE)
-        if not self.registered_on(day):
-            return StatusAt(Status.UNREGISTERED, Rule.REGISTRATION)
-        until = self.suspended_until(day)
-        if until:
-            return StatusAt(Status.SUSPENDED, Rule.SUSPEND, until)
-        return StatusAt(Status.NORMAL, Rule.NORMAL)
+        return self.standing.status_on(day)
 
 
 def effective_points(ledger: Ledger) -> dict[int, int]:

@@ -45,6 +45,8 @@ class InstitutionBase(SQLModel):
 
 
 class InstitutionCreate(InstitutionBase):
+    model_config = {"json_schema_extra": {"examples": [{"code": "H11010500001", "name": "北京市朝阳区第一医院", "kind": "hospital", "region": "110105"}]}}
+
     @field_validator("code")
     @classmethod
     def _code_shape(cls, v: str) -> str:
@@ -211,3 +213,77 @@ class AuditLog(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     reason: str = Field(default="", max_length=1000)
     detail: str = Field(default="{}", sa_type=Text)
+
+
+# --- Access, idempotency, procedure --------------------------------------------------------------------------
+
+class ApiToken(SQLModel, table=True):
+    """An issued bearer token or API key. The token itself is signed and never stored; this row lets it be
+    listed and revoked."""
+
+    __tablename__ = "api_token"
+
+    id: str = Field(primary_key=True, max_length=32, description="token id (jti)")
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    scope: str = Field(max_length=32)
+    issued_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The stored answer to a POST made with an Idempotency-Key, replayed when the same request repeats."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("principal", "key", name="uq_idempotency_record_principal_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: str = Field(sa_type=Text)
+    created_at: datetime = _created()
+
+
+class Objection(SQLModel, table=True):
+    """异议申诉: a practitioner's objection to one record, closed by a review."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="point_record.id", index=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    reason: str = Field(max_length=2000)
+    state: str = Field(default="open", max_length=16, index=True)  # open | reviewed
+    filed_at: datetime = _created()
+    review_id: int | None = Field(default=None, foreign_key="record_review.id")
+
+
+class Notification(SQLModel, table=True):
+    """告知: what the person and their institutions are told (records, reviews, sanctions)."""
+
+    __table_args__ = (Index("ix_notification_recipient", "recipient_kind", "recipient_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_kind: str = Field(max_length=16)  # practitioner | institution
+    recipient_code: str = Field(max_length=16)
+    subject_code: str = Field(max_length=16, description="the practitioner concerned")
+    kind: str = Field(max_length=32)
+    message: str = Field(max_length=1000)
+    record_id: int | None = Field(default=None, foreign_key="point_record.id")
+    created_at: datetime = _created()
+
+
+# --- Public (response) models ----------------------------------------------------------------------------------
+
+class InstitutionPublic(InstitutionBase):
+    id: int
+    created_at: datetime
+
+
+class PointRecordPublic(PointRecordBase):
+    id: int
+    practitioner_code: str
+    institution_code: str
+    recorded_by: str
+    recorded_at: datetime

@@ -12,7 +12,7 @@ from points import ledger as L
 CHUNK = 1000  # ids per IN list: well under every driver's parameter limit
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
+def chunks(ids: list) -> Iterable[list]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i:i + CHUNK]
 
@@ -20,7 +20,7 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 def load_ledgers(session: Session, practitioner_ids: Iterable[int]) -> dict[int, L.Ledger]:
     ids = sorted(set(practitioner_ids))
     people, parts = {}, defaultdict(lambda: defaultdict(list))
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for pid, code, region in session.execute(
                 select(Practitioner.id, Practitioner.code, Practitioner.region).where(Practitioner.id.in_(chunk))):
             people[pid] = (code, region)

@@ -6,22 +6,24 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.audit import audit
+from api.claims.service import reevaluate
 from api.clock import utcnow
 from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
                            Sanction, SuspensionDecision)
 from api.errors import Conflict, NotFound
 from api.ledger.repository import load_ledgers
+from api.notify import notify
 from api.ledger.schemas import (PointRecordCreate, RegistrationCreate, RepairCreate, ReviewCreate,
                                 SuspensionDecisionCreate)
-from points import Policy, Timeline, derive
+from points import Policy, ReviewOutcome, Timeline, derive
 from points.checks import (check_record, check_registration, check_repair, check_review,
                            check_suspension_decision)
-from points.codes import parse_institution_code
+from points.codes import check_person_code_shape, parse_institution_code
 
 
 def get_practitioner(session: Session, code: str, lock: bool = False, by_id: int | None = None) -> Practitioner:
     """By code (or id); `lock` serialises ledger changes of one person (FOR UPDATE on PostgreSQL)."""
-    key = Practitioner.id == by_id if by_id is not None else Practitioner.code == code.strip().upper()
+    key = Practitioner.id == by_id if by_id is not None else Practitioner.code == check_person_code_shape(code)
     query = select(Practitioner).where(key)
     found = session.scalars(query.with_for_update() if lock else query).first()
     if not found:
@@ -56,9 +58,10 @@ def _desired_sanctions(timeline: Timeline) -> dict[tuple, dict]:
     return rows
 
 
-def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str) -> None:
-    """Make the sanction rows match the timeline. Rows that no longer follow are revoked, never deleted."""
-    now = utcnow()
+def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str) -> list[str]:
+    """Make the sanction rows match the timeline. Rows that no longer follow are revoked, never deleted.
+    Returns a description of each change, for the notice to the person."""
+    now, changes = utcnow(), []
     existing = {(s.kind, s.year, s.ordinal): s
                 for s in session.scalars(select(Sanction).where(Sanction.practitioner_id == person_id))}
     desired = _desired_sanctions(timeline)
@@ -67,25 +70,35 @@ def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason:
         if row is None:
             session.add(Sanction(practitioner_id=person_id, kind=key[0], year=key[1], ordinal=key[2],
                                  updated_at=now, **values))
-            continue
-        changed = any(getattr(row, k) != v for k, v in values.items()) or row.revoked_at is not None
-        if changed:
+        elif row.revoked_at is not None or any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
             row.revoked_at, row.revoked_reason, row.updated_at = None, None, now
+        else:
+            continue
+        changes.append(f"{_SANCTION_ZH[key[0]]} {values['starts_on']} 至 {values['ends_on']}")
     for key, row in existing.items():
         if key not in desired and row.revoked_at is None:
             row.revoked_at, row.revoked_reason, row.updated_at = now, reason[:200], now
+            changes.append(f"撤销{_SANCTION_ZH[key[0]]} {row.starts_on} 至 {row.ends_on}")
+    return changes
 
 
-def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str) -> Timeline:
-    """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version."""
+_SANCTION_ZH = {"suspension": "暂停医保支付资格", "termination": "终止医保支付资格(禁止再次登记备案)"}
+
+
+def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str,
+                   actor: str) -> Timeline:
+    """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version, their claims."""
     timeline = timeline_of(session, person, policy)
-    sync_sanctions(session, person.id, timeline, reason)
+    changes = sync_sanctions(session, person.id, timeline, reason)
     state = timeline.status_on(today)
     person.status, person.status_until, person.status_as_of = state.status.value, state.until, today
     person.ledger_version += 1
     session.add(person)
+    reevaluate(session, {person.code: timeline.standing}, utcnow(), actor)
+    if changes:
+        notify(session, person, "sanction", "; ".join(changes))
     return timeline
 
 
@@ -104,7 +117,7 @@ def register(session: Session, actor: str, data: RegistrationCreate, policy: Pol
                        created_at=utcnow(), created_by=actor)
     session.add(row)
     session.flush()
-    refresh_person(session, person, policy, today, "registration")
+    refresh_person(session, person, policy, today, "registration", actor)
     audit(session, actor, "registration.create", "registration", row.id,
           detail={"practitioner": person.code, "institution": institution.code, "starts_on": data.starts_on})
     return row
@@ -137,9 +150,15 @@ def record_points(session: Session, actor: str, data: PointRecordCreate, policy:
                       recorded_at=utcnow(), **data.model_dump(exclude={"practitioner_code", "institution_code"}))
     session.add(row)
     session.flush()
-    refresh_person(session, person, policy, today, f"record {row.id}")
+    refresh_person(session, person, policy, today, f"record {row.id}", actor)
     audit(session, actor, "record.create", "point_record", row.id, detail=data.model_dump(mode="json"))
+    violation = policy.violation(data.violation_code, person.region, data.decision_date)
+    notify(session, person, "record", f"记分告知: {violation.name_zh}, 记{data.points}分 ({data.authority} "
+           f"{data.case_number}, {data.decision_date}); 可在规定期限内提出异议申诉", row.id)
     return row
+
+
+_OUTCOME_ZH = {ReviewOutcome.CONFIRM: "维持", ReviewOutcome.CHANGE: "变更", ReviewOutcome.ANNUL: "撤销"}
 
 
 def review_record(session: Session, actor: str, record_id: int, data: ReviewCreate, policy: Policy,
@@ -153,7 +172,9 @@ def review_record(session: Session, actor: str, record_id: int, data: ReviewCrea
     row = RecordReview(record_id=record.id, reviewer=actor, created_at=utcnow(), **data.model_dump())
     session.add(row)
     session.flush()
-    refresh_person(session, person, policy, today, f"review {row.id} ({data.outcome}) of record {record.id}")
+    refresh_person(session, person, policy, today, f"review {row.id} ({data.outcome}) of record {record.id}", actor)
+    notify(session, person, "review", f"复核结果: 记分 {record.case_number} {_OUTCOME_ZH[data.outcome]}"
+           + (f"为{data.points}分" if data.points else "") + f"; 理由: {data.reason}", record.id)
     audit(session, actor, f"record.{data.outcome}", "point_record", record.id, data.reason,
           {"review": row.id, "points": data.points, "decided_on": data.decided_on})
     return row
@@ -167,7 +188,7 @@ def add_repair(session: Session, actor: str, code: str, data: RepairCreate, poli
     row = RepairCredit(practitioner_id=person.id, recorded_by=actor, created_at=utcnow(), **data.model_dump())
     session.add(row)
     session.flush()
-    refresh_person(session, person, policy, today, f"repair {row.id}")
+    refresh_person(session, person, policy, today, f"repair {row.id}", actor)
     audit(session, actor, "repair.create", "repair_credit", row.id, data.activity, data.model_dump(mode="json"))
     return row
 
@@ -182,8 +203,12 @@ def decide_suspension(session: Session, actor: str, code: str, data: SuspensionD
     session.add(SuspensionDecision(practitioner_id=person.id, decided_by=actor, created_at=utcnow(),
                                    **data.model_dump()))
     session.flush()
-    timeline = refresh_person(session, person, policy, today, "suspension decision")
+    timeline = refresh_person(session, person, policy, today, "suspension decision", actor)
     audit(session, actor, "suspension.decide", "practitioner", person.code, data.reason,
           data.model_dump(mode="json"))
     return timeline
 
+
+
+def effective_points_of(session: Session, person: Practitioner, policy: Policy, record_id: int) -> int:
+    return timeline_of(session, person, policy).points.get(record_id, 0)

@@ -153,7 +153,7 @@ def test_termination_ends_only_by_a_new_registration_after_the_ban():
 
 def test_old_registrations_do_not_revive_after_termination():
     t = derive(ledger(rec(1, 12, D(2025, 6, 30))), POLICY)
-    assert not t.registered_on(D(2030, 1, 1))
+    assert not t.standing.registered_on(D(2030, 1, 1))
 
 
 def test_points_after_termination_create_no_new_sanction_until_re_registration():

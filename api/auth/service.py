@@ -1,0 +1,89 @@
+"""Issuing, listing and revoking tokens; the signing key; the revocation cache."""
+import secrets
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.audit import audit
+from api.auth.tokens import Principal, Role, new_token_id, sign
+from api.clock import utcnow
+from api.db.models import ApiToken
+from api.errors import AppError, NotFound
+from api.settings import Settings
+from points.codes import parse_institution_code, parse_person_code
+from points.errors import DomainError
+
+
+def signing_key(settings: Settings) -> bytes:
+    """POINTS_SECRET_KEY, or a key generated once into the data directory (zero set-up for SQLite)."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def app_signing_key(state) -> bytes:
+    """The app's key, read on first use (creating it may write a file)."""
+    if state.signing_key is None:
+        state.signing_key = signing_key(state.settings)
+    return state.signing_key
+
+
+def check_scope(role: Role, scope: str) -> str:
+    try:
+        if role is Role.INSTITUTION:
+            return parse_institution_code(scope)
+        if role is Role.PRACTITIONER:
+            return str(parse_person_code(scope))
+    except DomainError as exc:
+        raise AppError(f"scope for {role}: {exc.message}", "INVALID_SCOPE") from exc
+    if not (len(scope) == 6 and scope.isdigit()):
+        raise AppError(f"scope for {role} must be a 6-digit region code (000000 = national)", "INVALID_SCOPE")
+    return scope
+
+
+def issue_token(session: Session, key: bytes, actor: str, role: Role, scope: str, name: str,
+                days: float = 30) -> tuple[str, ApiToken]:
+    now = utcnow()
+    principal = Principal(new_token_id(), role, check_scope(role, scope), name, now + timedelta(days=days))
+    row = ApiToken(id=principal.id, name=name, role=role.value, scope=principal.scope, issued_at=now,
+                   expires_at=principal.expires_at)
+    session.add(row)
+    audit(session, actor, "token.issue", "api_token", row.id, detail={"role": role, "scope": row.scope,
+                                                                      "name": name, "days": days})
+    return sign(key, principal), row
+
+
+def revoke_token(session: Session, actor: str, token_id: str, reason: str) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}", "TOKEN_NOT_FOUND")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit(session, actor, "token.revoke", "api_token", token_id, reason)
+    return row
+
+
+class RevocationCache:
+    """Revoked token ids, re-read from the database at most every `ttl` seconds."""
+
+    def __init__(self, ttl: float = 5.0):
+        self.ttl, self._ids, self._loaded, self._lock = ttl, frozenset(), float("-inf"), threading.Lock()
+
+    def is_revoked(self, engine: Engine, token_id: str) -> bool:
+        if time.monotonic() - self._loaded > self.ttl:
+            with self._lock, Session(engine) as session:
+                self._ids = frozenset(session.scalars(select(ApiToken.id).where(ApiToken.revoked_at.is_not(None))))
+                self._loaded = time.monotonic()
+        return token_id in self._ids
+
+

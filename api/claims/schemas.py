@@ -1,0 +1,53 @@
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+MAX_CLAIMS = 10_000
+
+
+class ClaimState(StrEnum):
+    PAYABLE = "payable"    # eligible: may be settled
+    BLOCKED = "blocked"    # not eligible and unpaid: held
+    PAID = "paid"          # settled
+    RECOVERY = "recovery"  # paid, then found ineligible: to be recovered (追回)
+
+
+class ClaimIn(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"ref": "BJ-2026-000001", "institution_code": "H11010500001", "practitioner_code": "D110105000123", "service_date": "2026-03-01", "emergency": False, "amount": "268.50"}]}}
+
+    ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$", description="your claim id")
+    institution_code: str = Field(max_length=12, examples=["H11010500001"])
+    practitioner_code: str = Field(max_length=32, examples=["D110105000123"])
+    service_date: date
+    emergency: bool = False
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, examples=["268.50"])
+
+
+class ClaimResult(BaseModel):
+    ref: str
+    state: ClaimState | None = None
+    reason: str | None = None
+    until: date | None = None
+    duplicate: bool = Field(default=False, description="this ref was submitted before; its current state")
+    error: dict | None = None
+
+
+class ClaimPublic(BaseModel):
+    ref: str
+    institution_code: str
+    practitioner_code: str
+    service_date: date
+    emergency: bool
+    amount: Decimal
+    state: ClaimState
+    reason: str
+    submitted_at: datetime
+    paid_at: datetime | None
+    updated_at: datetime
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimPublic]
+    next_cursor: int | None = Field(description="pass as `after` for the next page")

@@ -1,0 +1,140 @@
+"""Claims submitted for settlement: answered payable or blocked, and moved again whenever the
+practitioner's standing changes (blocked <-> payable, paid <-> recovery)."""
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session
+
+from api.audit import audit
+from api.claims.schemas import ClaimIn, ClaimState
+from api.db.models import Claim
+from api.eligibility.repository import load_standings
+from api.eligibility.service import UNKNOWN
+from api.errors import Conflict, NotFound
+from api.ledger.repository import chunks
+from points import Standing, eligibility
+from points.codes import parse_institution_code, parse_person_code
+from points.errors import DomainError, RuleViolation
+
+_SAME = ("institution_code", "practitioner_code", "service_date", "emergency", "amount")
+
+
+def _verdict(standing: Standing | None, service_date: date, emergency: bool) -> tuple[bool, str]:
+    if standing is None:
+        return False, UNKNOWN
+    e = eligibility(standing, service_date, emergency)
+    return e.eligible, e.reason
+
+
+def _normalise(claim: ClaimIn, prefixes: tuple[str, ...], today: date) -> ClaimIn:
+    if claim.service_date > today:
+        raise RuleViolation(f"service date {claim.service_date} is in the future", "SERVICE_DATE_IN_FUTURE")
+    return claim.model_copy(update={"institution_code": parse_institution_code(claim.institution_code),
+                                    "practitioner_code": str(parse_person_code(claim.practitioner_code, prefixes))})
+
+
+def submit(session: Session, actor: str, claims: Sequence[ClaimIn], prefixes: tuple[str, ...], today: date,
+           now: datetime) -> list[dict]:
+    """Idempotent by ref: a known ref with the same content answers its current state; with other content,
+    a CLAIM_REF_CONFLICT error for that line. One result per line, same order."""
+    refs = [c.ref for c in claims]
+    known = {}
+    for chunk in chunks(sorted(set(refs))):
+        for row in session.execute(select(Claim.ref, Claim.state, Claim.reason, *[getattr(Claim, f) for f in _SAME])
+                                   .where(Claim.ref.in_(chunk))):
+            known[row.ref] = row._asdict()
+    valid: list[ClaimIn | DomainError] = []
+    for claim in claims:
+        try:
+            valid.append(_normalise(claim, prefixes, today))
+        except DomainError as exc:
+            valid.append(exc)
+    standings = load_standings(session, [c.practitioner_code for c in valid if isinstance(c, ClaimIn)])
+    results, new_rows = [], []
+    for raw, claim in zip(claims, valid):
+        if isinstance(claim, DomainError):
+            results.append({"ref": raw.ref, "error": {"code": claim.code, "message": claim.message}})
+            continue
+        content = claim.model_dump(include=set(_SAME))
+        if claim.ref in known:
+            prior = known[claim.ref]
+            if any(prior[f] != content[f] for f in _SAME):
+                results.append({"ref": claim.ref, "error": {
+                    "code": "CLAIM_REF_CONFLICT", "message": f"ref {claim.ref} was submitted with other content"}})
+            else:
+                results.append({"ref": claim.ref, "state": prior["state"], "reason": prior["reason"],
+                                "duplicate": True})
+            continue
+        eligible, reason = _verdict(standings.get(claim.practitioner_code), claim.service_date, claim.emergency)
+        state = ClaimState.PAYABLE if eligible else ClaimState.BLOCKED
+        row = {"ref": claim.ref, **content, "state": state.value, "reason": reason, "submitted_at": now,
+               "updated_at": now}
+        new_rows.append(row)
+        known[claim.ref] = row
+        results.append({"ref": claim.ref, "state": state.value, "reason": reason, "duplicate": False})
+    if new_rows:
+        session.execute(insert(Claim), new_rows)
+        audit(session, actor, "claims.submit", "claim", f"{len(new_rows)} claims",
+              detail={"blocked": [r["ref"] for r in new_rows if r["state"] == ClaimState.BLOCKED]})
+    return results
+
+
+_NEXT = {  # (state, eligible now) -> new state
+    (ClaimState.PAYABLE, False): ClaimState.BLOCKED,
+    (ClaimState.BLOCKED, True): ClaimState.PAYABLE,
+    (ClaimState.PAID, False): ClaimState.RECOVERY,
+    (ClaimState.RECOVERY, True): ClaimState.PAID,
+}
+
+
+def reevaluate(session: Session, standings: dict[str, Standing], now: datetime, actor: str) -> dict[str, list[str]]:
+    """Move the claims of these people to match their standing. Returns refs by new state."""
+    moved: dict[str, list[str]] = {}
+    codes = list(standings)
+    for chunk in chunks(codes):
+        rows = session.execute(select(Claim.id, Claim.ref, Claim.practitioner_code, Claim.service_date,
+                                      Claim.emergency, Claim.state, Claim.reason)
+                               .where(Claim.practitioner_code.in_(chunk))).all()
+        for row in rows:
+            eligible, reason = _verdict(standings.get(row.practitioner_code), row.service_date, row.emergency)
+            new_state = _NEXT.get((ClaimState(row.state), eligible))
+            if new_state is None and reason == row.reason:
+                continue
+            values = {"reason": reason, "updated_at": now}
+            if new_state is not None:
+                values["state"] = new_state.value
+                moved.setdefault(new_state.value, []).append(row.ref)
+            session.execute(update(Claim).where(Claim.id == row.id).values(**values))
+    if moved:
+        audit(session, actor, "claims.reevaluate", "claim", ",".join(codes)[:64], detail=moved, at=now)
+    return moved
+
+
+def reevaluate_codes(session: Session, codes: Sequence[str], now: datetime, actor: str) -> dict[str, list[str]]:
+    standings = load_standings(session, codes)
+    return reevaluate(session, {c: standings.get(c) for c in codes}, now, actor)
+
+
+def mark_paid(session: Session, actor: str, ref: str, now: datetime) -> Claim:
+    claim = session.scalars(select(Claim).where(Claim.ref == ref).with_for_update()).first()
+    if claim is None:
+        raise NotFound(f"no claim {ref}", "CLAIM_NOT_FOUND")
+    if claim.state in (ClaimState.PAID, ClaimState.RECOVERY):
+        return claim
+    if claim.state == ClaimState.BLOCKED:
+        raise Conflict(f"claim {ref} is blocked ({claim.reason}) and cannot be paid", "CLAIM_BLOCKED")
+    claim.state, claim.paid_at, claim.updated_at = ClaimState.PAID.value, now, now
+    audit(session, actor, "claim.paid", "claim", ref, at=now)
+    return claim
+
+
+def list_claims(session: Session, state: ClaimState | None, region_prefix: str, after: int,
+                limit: int) -> list[Claim]:
+    """Claims of institutions whose region starts with `region_prefix`, in id order after `after`."""
+    query = select(Claim).where(Claim.id > after).order_by(Claim.id).limit(limit)
+    if state:
+        query = query.where(Claim.state == state.value)
+    if region_prefix:
+        query = query.where(func.substr(Claim.institution_code, 2, len(region_prefix)) == region_prefix)
+    return list(session.scalars(query))

@@ -1,0 +1,80 @@
+"""FastAPI dependencies as `Annotated` aliases. The request owns the transaction: the session commits after
+the route returns and before the response is sent (scope="function"), and rolls back on any error."""
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.auth.service import app_signing_key
+from api.auth.tokens import Forbidden, Principal, Role, Unauthorized, verify
+from api.clock import utcnow
+from api.db.engine import default_engine
+from points import Policy
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine or default_engine()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(engine_of(request), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_policy(request: Request) -> Policy:
+    return request.app.state.policy
+
+
+def get_today(request: Request) -> date:
+    """Today in China; the app's clock, so tests can fix it."""
+    return request.app.state.today()
+
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same token, for machine clients")
+
+
+def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+                  api_key: str | None = Security(_api_key)) -> Principal:
+    token = bearer.credentials if bearer else api_key
+    if not token:
+        raise Unauthorized("send `Authorization: Bearer <token>` or `X-API-Key: <token>`", "UNAUTHENTICATED")
+    principal = verify(app_signing_key(request.app.state), token, utcnow())
+    if request.app.state.revocations.is_revoked(engine_of(request), principal.id):
+        raise Unauthorized("token revoked", "TOKEN_REVOKED")
+    return principal
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PolicyDep = Annotated[Policy, Depends(get_policy)]
+TodayDep = Annotated[date, Depends(get_today)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def allow(*roles: Role):
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"role {principal.role} may not use this endpoint", "ROLE_NOT_ALLOWED")
+        return principal
+
+    return check
+
+
+SupervisorDep = Annotated[Principal, Depends(allow(Role.SUPERVISOR))]
+SettlementDep = Annotated[Principal, Depends(allow(Role.SETTLEMENT, Role.SUPERVISOR))]
+ClaimsClientDep = Annotated[Principal, Depends(allow(Role.SETTLEMENT))]
+PractitionerDep = Annotated[Principal, Depends(allow(Role.PRACTITIONER))]
+StaffViewerDep = Annotated[Principal, Depends(allow(Role.SUPERVISOR, Role.INSTITUTION))]
+EVERYONE = (Role.SUPERVISOR, Role.INSTITUTION, Role.PRACTITIONER, Role.SETTLEMENT)
+AnyRoleDep = Annotated[Principal, Depends(allow(*EVERYONE))]
