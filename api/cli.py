@@ -1,4 +1,5 @@
 """The `points` command line."""
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -78,6 +79,18 @@ def demo(people: int = typer.Option(300, min=60, help="how many practitioners"))
         console.print(f"  {who}: [bold]{token}[/bold]", soft_wrap=True)
 
 
+@contextmanager
+def _reported():
+    """Domain and app errors end the command with `CODE: message` and exit status 2, not a traceback."""
+    from points.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(code=2) from None
+
+
 def _key() -> bytes:
     from api.auth.service import signing_key
     from api.settings import get_settings
@@ -99,7 +112,7 @@ def token_issue(role: str = typer.Option(..., help="supervisor | institution | p
         parsed = Role(role)
     except ValueError:
         raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in Role)}") from None
-    with unit_of_work() as session:
+    with _reported(), unit_of_work() as session:
         token, row = issue_token(session, _key(), "cli", parsed, scope, name, days)
     console.print(f"token {row.id} for {name} ({row.role} {row.scope}), expires {row.expires_at:%Y-%m-%d %H:%M} UTC")
     print(token)
@@ -111,7 +124,7 @@ def token_revoke(token_id: str, reason: str = typer.Option(..., help="why; kept 
     from api.auth.service import revoke_token
     from api.db.engine import unit_of_work
 
-    with unit_of_work() as session:
+    with _reported(), unit_of_work() as session:
         revoke_token(session, "cli", token_id, reason)
     console.print(f"token {token_id} revoked")
 

@@ -52,7 +52,7 @@ def add_registration(body: RegistrationCreate, session: SessionDep, who: Supervi
 
 @router.get("/practitioners", response_model=list[StaffRow], summary="People in your region, by status")
 def list_practitioners(session: SessionDep, who: SupervisorDep, policy: PolicyDep, today: TodayDep,
-                       status: Status | None = None, offset: Annotated[int, Query(ge=0)] = 0,
+                       status: Status | None = None, offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     return [StaffRow(code=p.code, name=p.name, category=p.category, region=p.region, status=p.status,
                      until=p.status_until, status_as_of=p.status_as_of)

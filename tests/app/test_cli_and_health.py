@@ -47,3 +47,28 @@ def test_database_down_is_a_503_with_a_clear_code(tmp_path):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+
+
+def test_token_issue_from_the_command_line_authenticates_against_the_api(cli_env, tmp_path):
+    from datetime import date
+
+    from api.db.engine import make_engine
+    from api.policy import load_policy
+    from api.settings import Settings
+
+    cli_env["POINTS_SECRET_KEY"] = "cli-test-key"
+    assert run(["init-db"], cli_env, tmp_path).returncode == 0
+    out = run(["token", "issue", "--role", "settlement", "--scope", "000000", "--name", "结算系统"], cli_env, tmp_path)
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().splitlines()[-1]
+    bad = run(["token", "issue", "--role", "supervisor", "--scope", "11", "--name", "x"], cli_env, tmp_path)
+    assert bad.returncode == 2 and "INVALID_SCOPE" in bad.stdout and "Traceback" not in bad.stderr
+    engine = make_engine(cli_env["POINTS_DATABASE_URL"])
+    app = create_app(engine, Settings(secret_key="cli-test-key", data_dir=tmp_path), load_policy(),
+                     lambda: date(2026, 3, 1))
+    with TestClient(app) as client:
+        r = client.get("/v1/eligibility", headers={"X-API-Key": token},
+                       params={"code": "D110105000001", "date": "2026-02-01"})
+    assert (r.status_code, r.json()["reason"]) == (200, "UNKNOWN_PRACTITIONER")
+    assert "settlement" in run(["token", "list"], cli_env, tmp_path).stdout
+    engine.dispose()
