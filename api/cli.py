@@ -44,11 +44,11 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None), reload
 
 
 @app.command()
-def scheduler() -> None:
-    """Run the scheduled jobs in this process (run exactly one per deployment)."""
+def scheduler(once: bool = typer.Option(False, help="catch up on every job that is due, then exit")) -> None:
+    """Run the scheduled jobs in this process. A second one started by mistake waits on standby."""
     from scheduler.main import run
 
-    run()
+    run(once=once)
 
 
 @app.command()

@@ -30,6 +30,13 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """For read-only routes: on SQLite a deferred transaction, so readers never queue behind writers."""
+    with Session(engine_of(request)) as session:
+        session.connection(execution_options={"read_only": True})
+        yield session
+
+
 def get_policy(request: Request) -> Policy:
     return request.app.state.policy
 
@@ -57,6 +64,7 @@ def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 TodayDep = Annotated[date, Depends(get_today)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -19,6 +19,7 @@ from api.people.routes import router as people_router
 from api.policy import load_policy
 from api.settings import Settings, get_settings
 from api.supervision.routes import router as supervision_router
+from api.webhooks.routes import router as webhooks_router
 from points import Policy
 from points.errors import DomainError
 
@@ -76,7 +77,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     app.state.signing_key = None  # read on first use: creating it may write a file
     app.state.revocations = RevocationCache()
     install_error_handlers(app)
-    for router in (supervision_router, people_router, eligibility_router, claims_router, catalogue_router):
+    for router in (supervision_router, people_router, eligibility_router, claims_router, webhooks_router,
+                   catalogue_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")

@@ -1,17 +1,73 @@
-"""Job bodies: each opens its own unit of work, is idempotent, and is safe to run late or twice."""
-import logging
+"""The jobs: what each does, when it runs (Asia/Shanghai), and which period a run covers."""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from api.clock import today_in_china
-from api.db.engine import unit_of_work
-from api.ledger.status import refresh_statuses
-from api.policy import current_policy
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-log = logging.getLogger("points.scheduler")
+from api.claims.service import recheck
+from api.ledger.status import refresh_statuses, roll_over_year
+from api.webhooks.delivery import deliver_due
+from points import Policy
+from points.dates import CHINA, china_date
 
 
-def refresh_statuses_job() -> int:
-    """Daily: suspensions that start or end today, bans that expire, registrations that begin or end."""
-    with unit_of_work() as session:
-        changed = refresh_statuses(session, current_policy(), today_in_china())
-    log.info("status refresh: %d changed", changed)
-    return changed
+@dataclass
+class JobContext:
+    session: Session
+    engine: Engine
+    now: datetime
+    policy: Policy
+    clock: Callable[[], datetime]
+
+    @property
+    def today(self) -> date:
+        return china_date(self.now)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    trigger: dict                          # APScheduler trigger arguments
+    period: Callable[[datetime], str]      # the period a run at `now` covers: run once per period
+    body: Callable[[JobContext], dict]
+    catch_up: bool = True                  # run at start (and on becoming leader) if its period is not done
+    record_idle: bool = True               # False: only runs that did something are recorded
+    description: str = field(default="", compare=False)
+
+
+def year_of(now: datetime) -> str:
+    return str(china_date(now).year)
+
+
+def day_of(now: datetime) -> str:
+    return china_date(now).isoformat()
+
+
+def five_minutes_of(now: datetime) -> str:
+    local = now.astimezone(CHINA)
+    return local.replace(minute=local.minute - local.minute % 5, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+
+
+def instant(now: datetime) -> str:
+    return now.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+JOBS = [
+    Job("year_rollover", {"trigger": "cron", "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 1}, year_of,
+        lambda c: roll_over_year(c.session, c.policy, c.today, c.now),
+        description="1 January 00:00: tallies cleared, running suspensions continue"),
+    Job("status_transitions", {"trigger": "cron", "hour": 0, "minute": 0, "second": 10}, day_of,
+        lambda c: {"status_changes": refresh_statuses(c.session, c.policy, c.today, c.now)},
+        description="daily: suspensions start and end, bans expire, registrations begin and end"),
+    Job("claims_recheck", {"trigger": "interval", "minutes": 5}, five_minutes_of,
+        lambda c: recheck(c.session, c.now),
+        description="every 5 minutes: claims of people whose ledger changed, and of codes now known"),
+    Job("claims_full_sweep", {"trigger": "cron", "hour": 2, "minute": 30}, day_of,
+        lambda c: recheck(c.session, c.now, full=True),
+        description="nightly: every claim re-evaluated against current status"),
+    Job("webhook_delivery", {"trigger": "interval", "seconds": 30}, instant,
+        lambda c: deliver_due(c.engine, c.clock), record_idle=False,
+        description="every 30 s: send due status webhooks (signed, retried with backoff)"),
+]

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from api.db.engine import make_engine
 from api.db.migrate import upgrade
@@ -82,3 +82,23 @@ def policy():
 
 def pytest_report_header(config):
     return f"database: {make_url(SERVER_URL).render_as_string() if SERVER_URL else 'sqlite (temp file)'}"
+
+
+def wipe(engine) -> None:
+    """Empty every table (tests that need real commits share one migrated database)."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def committed_engine(fresh_database):
+    url = fresh_database()
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from api.audit import audit
 from api.claims.schemas import ClaimIn, ClaimState
-from api.db.models import Claim
+from api.db.models import Claim, Practitioner
 from api.eligibility.repository import load_standings
 from api.eligibility.service import UNKNOWN
 from api.errors import Conflict, NotFound
@@ -138,3 +138,22 @@ def list_claims(session: Session, state: ClaimState | None, region_prefix: str, 
     if region_prefix:
         query = query.where(func.substr(Claim.institution_code, 2, len(region_prefix)) == region_prefix)
     return list(session.scalars(query))
+
+
+def recheck(session: Session, now: datetime, full: bool = False) -> dict:
+    """Scheduled safety net. Incremental: people whose ledger changed since their claims were last checked,
+    and claims held for a code that is now known. Full: every person with claims. Idempotent."""
+    if full:
+        codes = list(session.scalars(select(Claim.practitioner_code).distinct()))
+    else:
+        stale = select(Practitioner.code).where(Practitioner.claims_version != Practitioner.ledger_version)
+        unknown_now_known = select(Claim.practitioner_code).where(
+            Claim.reason == UNKNOWN, Claim.practitioner_code.in_(select(Practitioner.code)))
+        codes = sorted(set(session.scalars(stale)) | set(session.scalars(unknown_now_known.distinct())))
+    moved: dict[str, list[str]] = {}
+    for chunk in chunks(codes):
+        for state, refs in reevaluate_codes(session, chunk, now, "scheduler").items():
+            moved.setdefault(state, []).extend(refs)
+        session.execute(update(Practitioner).where(Practitioner.code.in_(chunk))
+                        .values(claims_version=Practitioner.ledger_version))
+    return {"people": len(codes), **{state: len(refs) for state, refs in moved.items()}}

@@ -9,7 +9,11 @@ from sqlmodel import Session, create_engine
 
 
 def _sqlite_transactions(engine: Engine) -> None:
-    """pysqlite recipe: let SQLAlchemy own BEGIN so transactions and SAVEPOINTs behave; enforce FKs."""
+    """pysqlite recipe: let SQLAlchemy own BEGIN so transactions and SAVEPOINTs behave; enforce FKs.
+
+    Transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads and then
+    writes fails at once with 'database is locked' when another writer is busy, without waiting. Sessions
+    opened with the execution option read_only=True (the eligibility path) use a plain, concurrent BEGIN."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
@@ -22,7 +26,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, pool_size: int = 40) -> Engine:

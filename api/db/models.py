@@ -77,6 +77,9 @@ class Practitioner(PractitionerBase, table=True):
     status_until: date | None = None
     status_as_of: date | None = None
     ledger_version: int = Field(default=0, description="bumped on every ledger change of this person")
+    claims_version: int = Field(default=0, description="the ledger_version their claims were last checked at")
+    tally: int = Field(default=0, description="points of tally_year as of status_as_of (derived)")
+    tally_year: int | None = None
 
 
 class Registration(SQLModel, table=True):
@@ -272,6 +275,80 @@ class Notification(SQLModel, table=True):
     message: str = Field(max_length=1000)
     record_id: int | None = Field(default=None, foreign_key="point_record.id")
     created_at: datetime = _created()
+
+
+# --- Scheduler and webhooks ---------------------------------------------------------------------------------
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job for one period (a day, a year, a 5-minute slot). The unique key makes a
+    period run once, whichever scheduler gets there first; a failed run may be retried."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_run_job_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    period: str = Field(max_length=32)
+    runner: str = Field(max_length=64)
+    state: str = Field(max_length=16)  # running | succeeded | failed
+    started_at: datetime = _created()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    detail: str = Field(default="{}", sa_type=Text)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Only the holder of an unexpired lease runs jobs."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class StatusEvent(SQLModel, table=True):
+    """Outbox: a change of a person's status, written in the transaction that made it."""
+
+    __tablename__ = "status_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_code: str = Field(max_length=16, index=True)
+    previous_status: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    until: date | None = None
+    effective_on: date
+    cause: str = Field(max_length=200)
+    created_at: datetime = _created()
+
+
+class WebhookSubscription(SQLModel, table=True):
+    __tablename__ = "webhook_subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=32, index=True, description="token id of the settlement client")
+    owner_name: str = Field(max_length=200)
+    region_prefix: str = Field(default="", max_length=6, description="events of people in this region only")
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_at: datetime = _created()
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+                      UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_subscription_event"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="webhook_subscription.id", index=True)
+    event_id: int = Field(foreign_key="status_event.id")
+    state: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --- Public (response) models ----------------------------------------------------------------------------------

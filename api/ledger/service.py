@@ -12,7 +12,9 @@ from api.db.models import (Institution, PointRecord, Practitioner, RecordReview,
                            Sanction, SuspensionDecision)
 from api.errors import Conflict, NotFound
 from api.ledger.repository import load_ledgers
+from api.ledger.status import apply_status
 from api.notify import notify
+from api.webhooks.outbox import EventSink
 from api.ledger.schemas import (PointRecordCreate, RegistrationCreate, RepairCreate, ReviewCreate,
                                 SuspensionDecisionCreate)
 from points import Policy, ReviewOutcome, Timeline, derive
@@ -90,13 +92,14 @@ _SANCTION_ZH = {"suspension": "暂停医保支付资格", "termination": "终止
 def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str,
                    actor: str) -> Timeline:
     """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version, their claims."""
+    now = utcnow()
     timeline = timeline_of(session, person, policy)
     changes = sync_sanctions(session, person.id, timeline, reason)
-    state = timeline.status_on(today)
-    person.status, person.status_until, person.status_as_of = state.status.value, state.until, today
+    apply_status(person, timeline, today, reason, EventSink(session, now))
     person.ledger_version += 1
+    reevaluate(session, {person.code: timeline.standing}, now, actor)
+    person.claims_version = person.ledger_version
     session.add(person)
-    reevaluate(session, {person.code: timeline.standing}, utcnow(), actor)
     if changes:
         notify(session, person, "sanction", "; ".join(changes))
     return timeline

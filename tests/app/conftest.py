@@ -5,15 +5,13 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.auth.service import issue_token
 from api.auth.tokens import Role
-from api.db.engine import make_engine
-from api.db.migrate import upgrade
 from api.main import create_app
 from api.settings import Settings
+from tests.conftest import wipe
 
 SECRET = b"test-secret-key"
 
@@ -24,25 +22,6 @@ class Clock:
 
     def __call__(self) -> date:
         return self.today
-
-
-@pytest.fixture(scope="session")
-def api_engine(fresh_database):
-    url = fresh_database()
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def wipe(engine) -> None:
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
 
 
 @dataclass
@@ -60,7 +39,8 @@ class Api:
 
 
 @pytest.fixture
-def api(api_engine, policy, tmp_path):
+def api(committed_engine, policy, tmp_path):
+    api_engine = committed_engine
     wipe(api_engine)
     clock = Clock(date(2026, 3, 1))
     app = create_app(api_engine, Settings(secret_key=SECRET.decode(), data_dir=tmp_path), policy, clock)

@@ -26,3 +26,20 @@ def test_constraints_are_named_by_convention(engine):
     assert "ck_point_record_points_range" in checks
     fks = {fk["name"] for fk in insp.get_foreign_keys("point_record")}
     assert "fk_point_record_practitioner_id_practitioner" in fks
+
+
+def test_upgrading_a_database_that_holds_data(fresh_database):
+    from sqlalchemy import text
+
+    url = fresh_database()
+    upgrade(url, "0002")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO practitioner (code, name, category, region, created_at, status, "
+                          "ledger_version) VALUES ('D110105000001', '王伟', 'medical', '110105', "
+                          "'2026-01-01 00:00:00', 'normal', 3)"))
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT ledger_version, claims_version, tally FROM practitioner")).one()
+    assert tuple(row) == (3, 0, 0)
+    engine.dispose()

@@ -1,0 +1,94 @@
+"""Runs a job for its period at most once across every scheduler: the lease says who acts, and the job_run
+row (unique per job and period) is written in the same transaction as the job's work."""
+import json
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from api.clock import utcnow
+from api.db.models import JobRun
+from points import Policy
+from scheduler.jobs import JOBS, Job, JobContext
+from scheduler.lease import Lease
+
+log = logging.getLogger("points.scheduler")
+STALE_RUN = timedelta(minutes=30)  # a 'running' row older than this belongs to a scheduler that died
+
+
+class Runner:
+    def __init__(self, engine: Engine, name: str, policy: Policy, clock=utcnow, jobs: list[Job] = JOBS,
+                 lease_ttl: timedelta = timedelta(seconds=60)):
+        self.engine, self.name, self.policy, self.clock, self.jobs = engine, name, policy, clock, jobs
+        self.lease = Lease(engine, name, ttl=lease_ttl)
+        self.leader = False
+
+    def heartbeat(self) -> bool:
+        """Renew or take the lease; on becoming leader, catch up what the previous one left undone."""
+        was, self.leader = self.leader, self.lease.hold(self.clock())
+        if self.leader and not was:
+            log.info("%s is now the active scheduler", self.name)
+            self.catch_up()
+        return self.leader
+
+    def catch_up(self) -> dict[str, str]:
+        return {job.name: self.run(job) for job in self.jobs if job.catch_up}
+
+    def run(self, job: Job) -> str:
+        """'standby' (not the leader), 'done' (period already run), 'succeeded', 'idle' or 'failed'."""
+        now = self.clock()
+        if not self.lease.hold(now):
+            self.leader = False
+            return "standby"
+        period = job.period(now)
+        run_id = None
+        if job.record_idle:
+            run_id = self._claim(job, period, now)
+            if run_id is None:
+                return "done"
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                result = job.body(JobContext(session, self.engine, now, self.policy, self.clock))
+                if run_id is not None:
+                    self._finish(session, run_id, "succeeded", result)
+                elif any(result.values()):
+                    session.add(JobRun(job=job.name, period=period, runner=self.name, state="succeeded",
+                                       started_at=now, finished_at=self.clock(), detail=json.dumps(result)))
+                session.commit()
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.name, period)
+            if run_id is not None:
+                with Session(self.engine) as session:
+                    self._finish(session, run_id, "failed", {"error": repr(exc)[:1000]})
+                    session.commit()
+            return "failed"
+        log.info("job %s (%s): %s", job.name, period, result)
+        return "succeeded" if run_id is not None or any(result.values()) else "idle"
+
+    def _claim(self, job: Job, period: str, now: datetime) -> int | None:
+        """Insert this period's run, or take over a failed or stale one. None: someone has it or had it."""
+        with Session(self.engine) as session:
+            existing = session.scalars(select(JobRun).where(JobRun.job == job.name, JobRun.period == period)).first()
+            if existing is None:
+                row = JobRun(job=job.name, period=period, runner=self.name, state="running", started_at=now)
+                session.add(row)
+                try:
+                    session.commit()
+                    return row.id
+                except IntegrityError:
+                    return None
+            retry = existing.state == "failed" or (existing.state == "running" and existing.started_at < now - STALE_RUN)
+            if not retry:
+                return None
+            taken = session.execute(update(JobRun).where(JobRun.id == existing.id, JobRun.state == existing.state,
+                                                         JobRun.started_at == existing.started_at)
+                                    .values(state="running", runner=self.name, started_at=now)).rowcount
+            session.commit()
+            return existing.id if taken else None
+
+    def _finish(self, session: Session, run_id: int, state: str, detail: dict) -> None:
+        session.execute(update(JobRun).where(JobRun.id == run_id).values(
+            state=state, finished_at=self.clock(), detail=json.dumps(detail, default=str, ensure_ascii=False)))
