@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.auth.service import app_signing_key
-from api.auth.tokens import Forbidden, Principal, Role, Unauthorized, verify
+from api.auth.tokens import Forbidden, Principal, Role, Unauthorized
+from api.eligibility.versions import STANDING_CHANGED
 from api.clock import utcnow
 from api.db.engine import default_engine
 from points import Policy
@@ -28,6 +29,7 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
@@ -37,11 +39,11 @@ def get_read_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_policy(request: Request) -> Policy:
+async def get_policy(request: Request) -> Policy:
     return request.app.state.policy
 
 
-def get_today(request: Request) -> date:
+async def get_today(request: Request) -> date:
     """Today in China; the app's clock, so tests can fix it."""
     return request.app.state.today()
 
@@ -50,13 +52,15 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <toke
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same token, for machine clients")
 
 
-def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-                  api_key: str | None = Security(_api_key)) -> Principal:
+async def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+                        api_key: str | None = Security(_api_key)) -> Principal:
+    """No I/O: signatures are checked (and cached) in memory; revocations are refreshed in the background."""
     token = bearer.credentials if bearer else api_key
     if not token:
         raise Unauthorized("send `Authorization: Bearer <token>` or `X-API-Key: <token>`", "UNAUTHENTICATED")
-    principal = verify(app_signing_key(request.app.state), token, utcnow())
-    if request.app.state.revocations.is_revoked(engine_of(request), principal.id):
+    state = request.app.state
+    principal = state.tokens.verify(app_signing_key(state), token, utcnow())
+    if principal.id in state.live.revoked:
         raise Unauthorized("token revoked", "TOKEN_REVOKED")
     return principal
 
@@ -71,7 +75,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def allow(*roles: Role):
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role} may not use this endpoint", "ROLE_NOT_ALLOWED")
         return principal

@@ -1,4 +1,8 @@
 """The FastAPI application. Every failure answers `{"error": {"code", "message"}}` with a 4xx/503 status."""
+import asyncio
+from contextlib import asynccontextmanager
+
+import anyio
 from collections.abc import Callable
 from datetime import date
 
@@ -9,12 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from api.auth.service import RevocationCache
+from api.auth.service import TokenCache
 from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
 from api.clock import today_in_china
 from api.deps import engine_of
 from api.eligibility.routes import router as eligibility_router
+from api.live import Live, app_engine
 from api.people.routes import router as people_router
 from api.policy import load_policy
 from api.settings import Settings, get_settings
@@ -65,17 +70,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly")
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Revocations are read before the first request; the snapshot loads in the background (requests fall back
+    to the database until it is ready)."""
+    live = app.state.live
+    try:
+        await anyio.to_thread.run_sync(live.refresh_revocations)
+    except OperationalError:
+        pass  # the database is down: requests answer 503 until it is back; the loop retries
+    task = asyncio.create_task(live.run())
+    yield
+    task.cancel()
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None, policy: Policy | None = None,
                today: Callable[[], date] | None = None) -> FastAPI:
     """Defaults: the configured database, settings and policy file, and today's date in China."""
     settings = settings or get_settings()
-    app = FastAPI(title="points", version="0.2.0", description=DESCRIPTION)
+    app = FastAPI(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine
     app.state.policy = policy or load_policy(settings.policy_file)
     app.state.today = today or today_in_china
     app.state.settings = settings
     app.state.signing_key = None  # read on first use: creating it may write a file
-    app.state.revocations = RevocationCache()
+    app.state.tokens = TokenCache()
+    app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval)
     install_error_handlers(app)
     for router in (supervision_router, people_router, eligibility_router, claims_router, webhooks_router,
                    catalogue_router):

@@ -16,7 +16,10 @@ class Settings(BaseSettings):
     port: int = 8000
     db_pool_size: int = 40
     # Signs API tokens. Empty: a key generated once into data_dir/secret.key. Set it in production.
-    secret_key: str = ""  # at least FastAPI's 40-thread pool, or sync routes queue on connections
+    secret_key: str = ""
+    # Each API process answers eligibility from an in-memory snapshot, refreshed every snapshot_interval seconds.
+    snapshot: bool = True
+    snapshot_interval: float = 0.25  # at least FastAPI's 40-thread pool, or sync routes queue on connections
 
     @property
     def url(self) -> str:

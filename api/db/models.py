@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db.base import UTCDateTime
@@ -79,6 +79,8 @@ class Practitioner(PractitionerBase, table=True):
     ledger_version: int = Field(default=0, description="bumped on every ledger change of this person")
     claims_version: int = Field(default=0, description="the ledger_version their claims were last checked at")
     tally: int = Field(default=0, description="points of tally_year as of status_as_of (derived)")
+    standing_version: int = Field(default=0, index=True, sa_type=BigInteger,
+                                  description="value of the standing counter when this person's standing last changed")
     tally_year: int | None = None
 
 
@@ -294,6 +296,16 @@ class JobRun(SQLModel, table=True):
     started_at: datetime = _created()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     detail: str = Field(default="{}", sa_type=Text)
+
+
+class ChangeCounter(SQLModel, table=True):
+    """Monotonic counters. 'standing' is bumped, in the same transaction, by every change of anyone's standing
+    (sanctions, registrations); API workers poll it to refresh their in-memory eligibility snapshot."""
+
+    __tablename__ = "change_counter"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = Field(default=0, sa_type=BigInteger)
 
 
 class SchedulerLease(SQLModel, table=True):

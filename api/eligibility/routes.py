@@ -1,28 +1,86 @@
+"""The settlement hot path: async, no database work per request when the snapshot is loaded."""
 from datetime import date as Date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic_core import from_json, to_json
 
-from api.deps import PolicyDep, ReadSessionDep, SettlementDep
+from api.deps import SettlementDep
 from api.eligibility import service
+from api.eligibility.repository import load_standings
 from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
+from api.errors import AppError
+from api.live import app_engine, read_session
 
 router = APIRouter(prefix="/v1/eligibility", tags=["settlement"])
+JSON = "application/json"
+
+
+def _from_db(app, code: str, day: Date, emergency: bool) -> service.Answer:
+    with read_session(app_engine(app)) as session:
+        return service.check_one_in_db(session, code, day, emergency)
 
 
 @router.get("", response_model=EligibilityPublic, summary="May this practitioner be paid for a service on this date?")
-def eligibility(session: ReadSessionDep, policy: PolicyDep, _: SettlementDep,
-                code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
-                date: Annotated[Date, Query(description="service date, YYYY-MM-DD")],
-                emergency: Annotated[bool, Query(description="emergency or rescue care (急诊、急救、抢救)")] = False):
-    return service.check_one(session, code, date, emergency, policy.person_prefixes).__dict__
+async def eligibility(request: Request, _: SettlementDep,
+                      code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
+                      date: Annotated[Date, Query(description="service date, YYYY-MM-DD")],
+                      emergency: Annotated[bool, Query(description="emergency or rescue care (急诊、急救、抢救)")] = False):
+    state = request.app.state
+    day, snapshot = service.parse_day(date), state.live.snapshot
+    if snapshot is None or code not in snapshot.entries:  # only well-formed codes are in the snapshot
+        code = service.normalise_code(code, state.policy.person_prefixes)
+    if snapshot is not None and snapshot.knows(code):
+        answer = snapshot.answer(code, day, emergency)
+    else:
+        answer = await run_in_threadpool(_from_db, request.app, code, day, emergency)
+    return Response(to_json(answer.as_dict()), media_type=JSON)
+
+
+_BATCH_SCHEMA = {"type": "array", "maxItems": MAX_BATCH, "items": BatchLine.model_json_schema()}
+
+
+def _answer_batch(app, lines: list) -> bytes:
+    snapshot, prefixes = app.state.live.snapshot, app.state.policy.person_prefixes
+    if snapshot is not None:
+        parser = service.LineParser(prefixes, lambda c: c in snapshot.entries)
+
+        def verdict_for(codes):
+            stale = codes & snapshot.dirty.keys()
+            if not stale:
+                return snapshot.verdict
+            with read_session(app_engine(app)) as session:
+                fresh = service.db_verdict(load_standings(session, stale))
+            return lambda c, d, e: fresh(c, d, e) if c in stale else snapshot.verdict(c, d, e)
+
+        return to_json(service.answer_lines(lines, parser, verdict_for))
+
+    def from_db(codes):
+        with read_session(app_engine(app)) as session:
+            return service.db_verdict(load_standings(session, codes))
+
+    return to_json(service.answer_lines(lines, service.LineParser(prefixes), from_db))
 
 
 @router.post("/batch", response_model=list[BatchResult],
-             summary=f"Eligibility for up to {MAX_BATCH:,} lines, one result per line in the same order")
-def eligibility_batch(session: ReadSessionDep, policy: PolicyDep, _: SettlementDep,
-                      lines: Annotated[list[BatchLine], Body(max_length=MAX_BATCH)]):
-    """Read-only: an Idempotency-Key is accepted and has no effect."""
-    return JSONResponse(jsonable_encoder(service.check_batch(session, lines, policy.person_prefixes)))
+             summary=f"Eligibility for up to {MAX_BATCH:,} lines, one result per line in the same order",
+             openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}}})
+async def eligibility_batch(request: Request, _: SettlementDep):
+    """A JSON array of `{ref, code, date, emergency}`. A malformed line gets an `error` and does not affect the
+    others. Read-only: an Idempotency-Key is accepted and has no effect."""
+    try:
+        lines = from_json(await request.body())
+    except ValueError as exc:
+        raise AppError(f"the body is not JSON: {exc}", "INVALID_REQUEST") from exc
+    if type(lines) is not list:
+        raise AppError("the body must be a JSON array of lines", "INVALID_REQUEST")
+    if len(lines) > MAX_BATCH:
+        raise BatchTooLarge(f"{len(lines):,} lines; at most {MAX_BATCH:,} per request")
+    return Response(await run_in_threadpool(_answer_batch, request.app, lines), media_type=JSON)
+
+
+class BatchTooLarge(AppError):
+    status = 413
+    code = "BATCH_TOO_LARGE"

@@ -1,5 +1,6 @@
-"""Eligibility answers for one or many (code, date, emergency) lines."""
-from collections.abc import Sequence
+"""Eligibility answers for one or many (code, date, emergency) lines, from the in-memory snapshot when this
+process has one, else from the database (bulk IN over the sanction and registration rows)."""
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,11 @@ class Answer:
     until: date | None
     rule: str
 
+    def as_dict(self, day_text: str | None = None) -> dict:
+        return {"code": self.code, "date": day_text or self.date.isoformat(), "eligible": self.eligible,
+                "status": self.status.value, "reason": self.reason,
+                "until": self.until.isoformat() if self.until else None, "rule": self.rule}
+
 
 def parse_day(text: str | date) -> date:
     try:
@@ -39,35 +45,83 @@ def normalise_code(code: str, prefixes: tuple[str, ...]) -> str:
     return str(parse_person_code(code, prefixes))
 
 
-def answer(standings: dict[str, Standing], code: str, day: date, emergency: bool) -> Answer:
-    standing = standings.get(code)
-    if standing is None:
-        return Answer(code, day, False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value)
-    e = eligibility(standing, day, emergency)
-    return Answer(code, day, e.eligible, e.status, e.reason, e.until, e.rule.value)
+def db_verdict(standings: dict[str, Standing]) -> Callable[[str, date, bool], tuple]:
+    def verdict(code: str, day: date, emergency: bool) -> tuple:
+        standing = standings.get(code)
+        if standing is None:
+            return False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value
+        e = eligibility(standing, day, emergency)
+        return e.eligible, e.status, e.reason, e.until, e.rule.value
+
+    return verdict
 
 
-def check_one(session: Session, code: str, day: date, emergency: bool, prefixes: tuple[str, ...]) -> Answer:
-    code, day = normalise_code(code, prefixes), parse_day(day)
-    return answer(load_standings(session, [code]), code, day, emergency)
+def check_one_in_db(session: Session, code: str, day: date, emergency: bool) -> Answer:
+    return Answer(code, day, *db_verdict(load_standings(session, [code]))(code, day, emergency))
 
 
-def check_batch(session: Session, lines: Sequence, prefixes: tuple[str, ...]) -> list[dict]:
-    """One result per line, same order; a malformed line gets an `error` and does not affect the others."""
-    parsed: list[tuple[str, date] | DomainError] = []
+class LineParser:
+    """Validates batch lines one by one, caching what repeats (codes, dates). A bad line yields an error
+    for that line only."""
+
+    def __init__(self, prefixes: tuple[str, ...], known: Callable[[str], bool] = lambda code: False):
+        self.prefixes, self.known, self.codes, self.days = prefixes, known, {}, {}
+
+    def code(self, raw) -> str:
+        if type(raw) is not str or len(raw) > 32:
+            raise RuleViolation("code must be a string of at most 32 characters", "INVALID_CODE")
+        if self.known(raw):
+            return raw
+        found = self.codes.get(raw)
+        if found is None:
+            try:
+                found = normalise_code(raw, self.prefixes)
+            except DomainError as exc:
+                found = exc
+            self.codes[raw] = found
+        if isinstance(found, DomainError):
+            raise found
+        return found
+
+    def day(self, raw) -> date:
+        found = self.days.get(raw) if type(raw) is str else None
+        if found is None:
+            if type(raw) is not str:
+                raise RuleViolation("date must be a string YYYY-MM-DD", "INVALID_DATE")
+            found = parse_day(raw)
+            self.days[raw] = found
+        return found
+
+    def parse(self, line) -> tuple:
+        """(ref, code, day, emergency, date text) or raises DomainError."""
+        if type(line) is not dict:
+            raise RuleViolation("each line is an object {ref, code, date, emergency}", "INVALID_LINE")
+        ref, emergency = line.get("ref"), line.get("emergency", False)
+        if ref is not None and (type(ref) is not str or len(ref) > 64):
+            raise RuleViolation("ref must be a string of at most 64 characters", "INVALID_LINE")
+        if type(emergency) is not bool:
+            raise RuleViolation("emergency must be true or false", "INVALID_LINE")
+        return ref, self.code(line.get("code")), self.day(line.get("date")), emergency, line["date"]
+
+
+def answer_lines(lines: Sequence, parser: LineParser, verdict_for: Callable[[set[str]], Callable]) -> list[dict]:
+    """One result per line, same order. `verdict_for(codes)` gives the verdict function for those codes."""
+    parsed = []
     for line in lines:
         try:
-            parsed.append((normalise_code(line.code, prefixes), parse_day(line.date)))
+            parsed.append(parser.parse(line))
         except DomainError as exc:
             parsed.append(exc)
-    standings = load_standings(session, [p[0] for p in parsed if isinstance(p, tuple)])
+    verdict = verdict_for({p[1] for p in parsed if type(p) is tuple})
     out = []
     for line, p in zip(lines, parsed):
-        if isinstance(p, DomainError):
-            out.append({"ref": line.ref, "code": line.code, "date": line.date,
+        if type(p) is not tuple:
+            echo = line if type(line) is dict else {}
+            out.append({"ref": echo.get("ref"), "code": echo.get("code"), "date": echo.get("date"),
                         "error": {"code": p.code, "message": p.message}})
             continue
-        a = answer(standings, p[0], p[1], line.emergency)
-        out.append({"ref": line.ref, "code": a.code, "date": line.date, "eligible": a.eligible,
-                    "status": a.status.value, "reason": a.reason, "until": a.until, "rule": a.rule})
+        ref, code, day, emergency, day_text = p
+        eligible, status, reason, until, rule = verdict(code, day, emergency)
+        out.append({"ref": ref, "code": code, "date": day_text, "eligible": eligible, "status": status,
+                    "reason": reason, "until": until, "rule": rule})
     return out

@@ -10,6 +10,7 @@ from api.claims.service import reevaluate
 from api.clock import utcnow
 from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
                            Sanction, SuspensionDecision)
+from api.eligibility.versions import bump_standing
 from api.errors import Conflict, NotFound
 from api.ledger.repository import load_ledgers
 from api.ledger.status import apply_status
@@ -95,6 +96,7 @@ def refresh_person(session: Session, person: Practitioner, policy: Policy, today
     now = utcnow()
     timeline = timeline_of(session, person, policy)
     changes = sync_sanctions(session, person.id, timeline, reason)
+    bump_standing(session, person)
     apply_status(person, timeline, today, reason, EventSink(session, now))
     person.ledger_version += 1
     reevaluate(session, {person.code: timeline.standing}, now, actor)

@@ -135,7 +135,7 @@ def test_every_operation_is_documented_and_every_body_has_an_example(api):
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if body:
                 ref = body.get("$ref") or body.get("items", {}).get("$ref")
-                schema = schemas[ref.rsplit("/", 1)[1]]
+                schema = schemas[ref.rsplit("/", 1)[1]] if ref else body["items"]
                 has_example = "examples" in schema or all(
                     "examples" in p or "default" in p for p in schema.get("properties", {}).values())
                 assert has_example, f"{method} {path}: body {ref} has no example"
