@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test
+.PHONY: install run test bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,3 +20,6 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run $(ARGS)

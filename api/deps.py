@@ -52,17 +52,28 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <toke
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same token, for machine clients")
 
 
-async def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-                        api_key: str | None = Security(_api_key)) -> Principal:
+def authenticate_state(state, token: str | None) -> Principal:
     """No I/O: signatures are checked (and cached) in memory; revocations are refreshed in the background."""
-    token = bearer.credentials if bearer else api_key
     if not token:
         raise Unauthorized("send `Authorization: Bearer <token>` or `X-API-Key: <token>`", "UNAUTHENTICATED")
-    state = request.app.state
     principal = state.tokens.verify(app_signing_key(state), token, utcnow())
     if principal.id in state.live.revoked:
         raise Unauthorized("token revoked", "TOKEN_REVOKED")
     return principal
+
+
+async def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+                        api_key: str | None = Security(_api_key)) -> Principal:
+    return authenticate_state(request.app.state, bearer.credentials if bearer else api_key)
+
+
+def check_role(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    if principal.role not in roles:
+        raise Forbidden(f"role {principal.role} may not use this endpoint", "ROLE_NOT_ALLOWED")
+    return principal
+
+
+SECURITY = {"security": [{"HTTPBearer": []}, {"APIKeyHeader": []}]}
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
@@ -76,9 +87,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def allow(*roles: Role):
     async def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"role {principal.role} may not use this endpoint", "ROLE_NOT_ALLOWED")
-        return principal
+        return check_role(principal, roles)
 
     return check
 

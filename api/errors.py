@@ -15,3 +15,8 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     code = "CONFLICT"
+
+
+class InvalidRequest(AppError):
+    status = 422
+    code = "INVALID_REQUEST"

@@ -18,6 +18,7 @@ from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
 from api.clock import today_in_china
 from api.deps import engine_of
+from api.eligibility.fastpath import EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
 from api.live import Live, app_engine
 from api.people.routes import router as people_router
@@ -85,7 +86,7 @@ async def _lifespan(app: FastAPI):
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None, policy: Policy | None = None,
-               today: Callable[[], date] | None = None) -> FastAPI:
+               today: Callable[[], date] | None = None, fast_path: bool = True) -> FastAPI:
     """Defaults: the configured database, settings and policy file, and today's date in China."""
     settings = settings or get_settings()
     app = FastAPI(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan)
@@ -97,15 +98,20 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     app.state.tokens = TokenCache()
     app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval)
     install_error_handlers(app)
-    for router in (supervision_router, people_router, eligibility_router, claims_router, webhooks_router,
+    if fast_path:
+        app.add_middleware(EligibilityFastPath, main=app)
+    # the settlement hot path first: routes are matched in order
+    for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
                    catalogue_router):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    @app.get("/healthz", tags=["ops"], summary="Liveness, database reachability and the eligibility snapshot")
     def healthz(request: Request) -> dict:
         with engine_of(request).connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok"}
+        live = request.app.state.live
+        snapshot = {"people": len(live.snapshot), "version": live.snapshot.version} if live.snapshot else None
+        return {"status": "ok", "snapshot": snapshot, "refresh_error": live.last_refresh_error}
 
     return app
 

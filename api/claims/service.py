@@ -3,7 +3,7 @@ practitioner's standing changes (blocked <-> payable, paid <-> recovery)."""
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from api.audit import audit
@@ -140,16 +140,55 @@ def list_claims(session: Session, state: ClaimState | None, region_prefix: str, 
     return list(session.scalars(query))
 
 
+def _moves(rows, verdict) -> list[dict]:
+    """The claims among `rows` whose state or reason must change, as UPDATE parameters."""
+    out = []
+    for row in rows:
+        eligible, _, reason, _, _ = verdict(row.practitioner_code, row.service_date, row.emergency)
+        new_state = _NEXT.get((ClaimState(row.state), eligible))
+        if new_state is not None or reason != row.reason:
+            out.append({"claim_id": row.id, "new_state": (new_state or ClaimState(row.state)).value,
+                        "new_reason": reason})
+    return out
+
+
+def sweep_all(session: Session, now: datetime, chunk: int = 50_000) -> dict:
+    """Every claim against one in-memory snapshot of everyone's standing: a few streaming reads and an UPDATE
+    of only the claims that move."""
+    from api.eligibility.snapshot import load_snapshot
+
+    snapshot = load_snapshot(session)
+    statement = (update(Claim).where(Claim.id == bindparam("claim_id"))
+                 .values(state=bindparam("new_state"), reason=bindparam("new_reason"), updated_at=now))
+    after, seen, counts = 0, 0, {}
+    while True:
+        rows = session.execute(select(Claim.id, Claim.practitioner_code, Claim.service_date, Claim.emergency,
+                                      Claim.state, Claim.reason).where(Claim.id > after)
+                               .order_by(Claim.id).limit(chunk)).all()
+        if not rows:
+            break
+        moves = _moves(rows, snapshot.verdict)
+        if moves:
+            session.connection().execute(statement, moves)
+        for m in moves:
+            counts[m["new_state"]] = counts.get(m["new_state"], 0) + 1
+        seen, after = seen + len(rows), rows[-1].id
+    session.execute(update(Practitioner).where(Practitioner.claims_version != Practitioner.ledger_version)
+                    .values(claims_version=Practitioner.ledger_version))
+    if counts:
+        audit(session, "scheduler", "claims.sweep", "claim", "all", detail=counts, at=now)
+    return {"claims": seen, **counts}
+
+
 def recheck(session: Session, now: datetime, full: bool = False) -> dict:
     """Scheduled safety net. Incremental: people whose ledger changed since their claims were last checked,
-    and claims held for a code that is now known. Full: every person with claims. Idempotent."""
+    and claims held for a code that is now known. Full: every claim (see sweep_all). Idempotent."""
     if full:
-        codes = list(session.scalars(select(Claim.practitioner_code).distinct()))
-    else:
-        stale = select(Practitioner.code).where(Practitioner.claims_version != Practitioner.ledger_version)
-        unknown_now_known = select(Claim.practitioner_code).where(
-            Claim.reason == UNKNOWN, Claim.practitioner_code.in_(select(Practitioner.code)))
-        codes = sorted(set(session.scalars(stale)) | set(session.scalars(unknown_now_known.distinct())))
+        return sweep_all(session, now)
+    stale = select(Practitioner.code).where(Practitioner.claims_version != Practitioner.ledger_version)
+    unknown_now_known = select(Claim.practitioner_code).where(
+        Claim.reason == UNKNOWN, Claim.practitioner_code.in_(select(Practitioner.code)))
+    codes = sorted(set(session.scalars(stale)) | set(session.scalars(unknown_now_known.distinct())))
     moved: dict[str, list[str]] = {}
     for chunk in chunks(codes):
         for state, refs in reevaluate_codes(session, chunk, now, "scheduler").items():

@@ -1,5 +1,4 @@
 """The settlement hot path: async, no database work per request when the snapshot is loaded."""
-from datetime import date as Date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -7,36 +6,28 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic_core import from_json, to_json
 
-from api.deps import SettlementDep
+from api.deps import SECURITY, SettlementDep
 from api.eligibility import service
+from api.eligibility.fastpath import answer_query, token_of
 from api.eligibility.repository import load_standings
 from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
-from api.errors import AppError
+from api.errors import AppError, InvalidRequest
 from api.live import app_engine, read_session
 
 router = APIRouter(prefix="/v1/eligibility", tags=["settlement"])
 JSON = "application/json"
 
 
-def _from_db(app, code: str, day: Date, emergency: bool) -> service.Answer:
-    with read_session(app_engine(app)) as session:
-        return service.check_one_in_db(session, code, day, emergency)
-
-
-@router.get("", response_model=EligibilityPublic, summary="May this practitioner be paid for a service on this date?")
-async def eligibility(request: Request, _: SettlementDep,
+@router.get("", response_model=EligibilityPublic, openapi_extra=SECURITY,
+            summary="May this practitioner be paid for a service on this date?")
+async def eligibility(request: Request,
                       code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
-                      date: Annotated[Date, Query(description="service date, YYYY-MM-DD")],
+                      date: Annotated[str, Query(description="service date, YYYY-MM-DD", examples=["2026-03-01"])],
                       emergency: Annotated[bool, Query(description="emergency or rescue care (急诊、急救、抢救)")] = False):
-    state = request.app.state
-    day, snapshot = service.parse_day(date), state.live.snapshot
-    if snapshot is None or code not in snapshot.entries:  # only well-formed codes are in the snapshot
-        code = service.normalise_code(code, state.policy.person_prefixes)
-    if snapshot is not None and snapshot.knows(code):
-        answer = snapshot.answer(code, day, emergency)
-    else:
-        answer = await run_in_threadpool(_from_db, request.app, code, day, emergency)
-    return Response(to_json(answer.as_dict()), media_type=JSON)
+    """Answered by the ASGI fast path (api/eligibility/fastpath.py) before routing; this route documents it and
+    gives the same answer through the same function when the fast path is not installed."""
+    body = await answer_query(request.app, token_of(request.scope["headers"]), code, date, emergency)
+    return Response(body, media_type=JSON)
 
 
 _BATCH_SCHEMA = {"type": "array", "maxItems": MAX_BATCH, "items": BatchLine.model_json_schema()}
@@ -66,16 +57,17 @@ def _answer_batch(app, lines: list) -> bytes:
 
 @router.post("/batch", response_model=list[BatchResult],
              summary=f"Eligibility for up to {MAX_BATCH:,} lines, one result per line in the same order",
-             openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}}})
+             openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}},
+                            **SECURITY})
 async def eligibility_batch(request: Request, _: SettlementDep):
     """A JSON array of `{ref, code, date, emergency}`. A malformed line gets an `error` and does not affect the
     others. Read-only: an Idempotency-Key is accepted and has no effect."""
     try:
         lines = from_json(await request.body())
     except ValueError as exc:
-        raise AppError(f"the body is not JSON: {exc}", "INVALID_REQUEST") from exc
+        raise InvalidRequest(f"the body is not JSON: {exc}") from exc
     if type(lines) is not list:
-        raise AppError("the body must be a JSON array of lines", "INVALID_REQUEST")
+        raise InvalidRequest("the body must be a JSON array of lines")
     if len(lines) > MAX_BATCH:
         raise BatchTooLarge(f"{len(lines):,} lines; at most {MAX_BATCH:,} per request")
     return Response(await run_in_threadpool(_answer_batch, request.app, lines), media_type=JSON)

@@ -2,7 +2,7 @@
 and as days pass; every change of status is emitted to the outbox."""
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from api.clock import utcnow
@@ -24,22 +24,23 @@ def apply_status(person: Practitioner, timeline: Timeline, today: date, cause: s
     return changed
 
 
-def _crossed(start_col, end_col, since, today: date):
-    """A start or an end (the day after end_col) falls in (since, today]."""
-    return or_(start_col > since, (end_col >= since) & (end_col < today)) & (start_col <= today)
+def _crossed(start_col, end_col, since: date, today: date):
+    """A start, or an end (the day after end_col), falls in (since, today]."""
+    return ((start_col > since) & (start_col <= today)) | ((end_col >= since) & (end_col < today))
 
 
 def due_for_refresh(session: Session, today: date) -> list[int]:
-    """People whose status may differ today from when it was last computed."""
-    since = Practitioner.status_as_of
-    sanction_due = select(Sanction.practitioner_id).where(
-        Sanction.revoked_at.is_(None), _crossed(Sanction.starts_on, Sanction.ends_on, since, today))
-    registration_due = select(Registration.practitioner_id).where(
-        _crossed(Registration.starts_on, Registration.ends_on, since, today))
-    return list(session.scalars(select(Practitioner.id).where(
-        or_(since.is_(None), since < today),
-        or_(since.is_(None), Practitioner.id.in_(sanction_due.scalar_subquery()),
-            Practitioner.id.in_(registration_due.scalar_subquery())))))
+    """People whose status may differ today from when it was last computed: never computed, or with a
+    sanction or registration that began or ended since the oldest snapshot date. Uncorrelated range scans;
+    a few extra people are harmless (re-deriving is idempotent)."""
+    due = set(session.scalars(select(Practitioner.id).where(Practitioner.status_as_of.is_(None))))
+    since = session.scalar(select(func.min(Practitioner.status_as_of)).where(Practitioner.status_as_of < today))
+    if since is not None:
+        due.update(session.scalars(select(Sanction.practitioner_id).distinct().where(
+            Sanction.revoked_at.is_(None), _crossed(Sanction.starts_on, Sanction.ends_on, since, today))))
+        due.update(session.scalars(select(Registration.practitioner_id).distinct().where(
+            _crossed(Registration.starts_on, Registration.ends_on, since, today))))
+    return sorted(due)
 
 
 def refresh_statuses(session: Session, policy: Policy, today: date, now: datetime | None = None,

@@ -36,7 +36,7 @@ def test_malformed_json_and_wrong_types_are_422(api, people):
     assert error(r) == (422, "INVALID_REQUEST")
     r = api.client.get("/v1/eligibility", headers=api.token(Role.SETTLEMENT, "000000"),
                        params={"code": CODE, "date": "yesterday"})
-    assert error(r) == (422, "INVALID_REQUEST")
+    assert error(r) == (422, "INVALID_DATE")
 
 
 def test_suspension_length_outside_one_to_six_months(api, people):

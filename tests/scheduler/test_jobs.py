@@ -130,3 +130,31 @@ def test_year_rollover_fires_at_midnight_china_time():
     trigger = CronTrigger(timezone=CHINA, **spec)
     fire = trigger.get_next_fire_time(None, datetime(2026, 12, 31, 23, 0, tzinfo=CHINA))
     assert fire == datetime(2027, 1, 1, 0, 0, 1, tzinfo=CHINA)
+
+
+def test_the_full_sweep_moves_every_claim_to_match_current_standing(engine, policy, runner, clock):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    from api.claims.schemas import ClaimIn
+    from api.claims.service import submit
+    from api.db.models import Claim
+
+    seed(engine, policy, A)
+    record(engine, policy, A, 9, date(2026, 2, 10), date(2026, 2, 11))  # suspended 11 Feb – 10 Mar
+    claims = [ClaimIn(ref=f"S{i}", institution_code="H11010500001", practitioner_code=A,
+                      service_date=date(2026, 2, d), amount="10.00") for i, d in enumerate((5, 15, 25))]
+    with Session(engine) as session:
+        submit(session, "settlement", claims, policy.person_prefixes, date(2026, 3, 1), datetime.now(timezone.utc))
+        # a drifted row, as if a change had been missed: the sweep must put it right
+        session.execute(update(Claim).where(Claim.ref == "S1").values(state="payable", reason="ELIGIBLE"))
+        session.execute(update(Claim).where(Claim.ref == "S2").values(state="paid", reason="ELIGIBLE"))
+        session.commit()
+    clock.moment = china(2026, 3, 1, 2, 30)
+    assert runner.run(JOB["claims_full_sweep"]) == "succeeded"
+    with Session(engine) as session:
+        states = dict(session.execute(select(Claim.ref, Claim.state)).all())
+    assert states == {"S0": "payable", "S1": "blocked", "S2": "recovery"}
+    detail = json.loads(_details(engine, "claims_full_sweep", "2026-03-01")[0])
+    assert detail == {"claims": 3, "blocked": 1, "recovery": 1}

@@ -1,0 +1,57 @@
+"""The ASGI fast path for GET /v1/eligibility answers exactly as the documented FastAPI route does."""
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth.tokens import Role
+from api.main import create_app
+from api.settings import Settings
+from tests.app.conftest import SECRET, case
+
+CODE = "D110105000123"
+
+
+@pytest.fixture
+def both(api, people, policy, tmp_path):
+    case(api, people, 9, "2026-02-10", violation="S01")
+    routed = create_app(api.engine, Settings(secret_key=SECRET.decode(), data_dir=tmp_path), policy, api.clock,
+                        fast_path=False)
+    with TestClient(routed) as slow:
+        yield api.client, slow, api
+
+
+QUERIES = [
+    {"code": CODE, "date": "2026-02-20"},
+    {"code": CODE.lower(), "date": "2026-02-20", "emergency": "true"},
+    {"code": CODE, "date": "2026-02-10", "emergency": "0"},
+    {"code": "D110105999999", "date": "2026-02-20"},
+    {"code": "bad", "date": "2026-02-20"},
+    {"code": CODE, "date": "2026-02-30"},
+    {"code": CODE, "date": "1999-12-31"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES)
+def test_fast_path_and_route_agree(both, params):
+    fast, slow, api = both
+    headers = api.token(Role.SETTLEMENT, "000000")
+    a, b = fast.get("/v1/eligibility", params=params, headers=headers), slow.get(
+        "/v1/eligibility", params=params, headers=headers)
+    assert (a.status_code, a.json()) == (b.status_code, b.json())
+
+
+def test_fast_path_refuses_like_the_api(both):
+    fast, _, api = both
+    url = f"/v1/eligibility?code={CODE}&date=2026-02-20"
+    assert fast.get(url).json()["error"]["code"] == "UNAUTHENTICATED"
+    assert fast.get(url, headers={"X-API-Key": "x"}).status_code == 401
+    practitioner = api.token(Role.PRACTITIONER, CODE)
+    assert (fast.get(url, headers=practitioner).status_code, fast.get(url, headers=practitioner).json()["error"]["code"]
+            ) == (403, "ROLE_NOT_ALLOWED")
+    settle = api.token(Role.SETTLEMENT, "000000")
+    for query, code in (("date=2026-02-20", "INVALID_REQUEST"), (f"code={CODE}", "INVALID_REQUEST"),
+                        (f"code={CODE}&date=2026-02-20&emergency=maybe", "INVALID_REQUEST")):
+        r = fast.get(f"/v1/eligibility?{query}", headers=settle)
+        assert (r.status_code, r.json()["error"]["code"]) == (422, code)
+    bearer = {"Authorization": settle["Authorization"]}
+    r = fast.get(f"/v1/eligibility?code=%20{CODE}%20&date=2026-02-20", headers=bearer)
+    assert (r.status_code, r.json()["status"]) == (200, "suspended")
