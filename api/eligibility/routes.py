@@ -8,6 +8,7 @@ from pydantic_core import from_json, to_json
 
 from api.deps import SECURITY, SettlementDep
 from api.eligibility import service
+from api.eligibility.batch import batch_json
 from api.eligibility.fastpath import answer_query, token_of
 from api.eligibility.repository import load_standings
 from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
@@ -35,24 +36,23 @@ _BATCH_SCHEMA = {"type": "array", "maxItems": MAX_BATCH, "items": BatchLine.mode
 
 def _answer_batch(app, lines: list) -> bytes:
     snapshot, prefixes = app.state.live.snapshot, app.state.policy.person_prefixes
-    if snapshot is not None:
-        parser = service.LineParser(prefixes, lambda c: c in snapshot.entries)
-
-        def verdict_for(codes):
-            stale = codes & snapshot.dirty.keys()
-            if not stale:
-                return snapshot.verdict
-            with read_session(app_engine(app)) as session:
-                fresh = service.db_verdict(load_standings(session, stale))
-            return lambda c, d, e: fresh(c, d, e) if c in stale else snapshot.verdict(c, d, e)
-
-        return to_json(service.answer_lines(lines, parser, verdict_for))
 
     def from_db(codes):
         with read_session(app_engine(app)) as session:
             return service.db_verdict(load_standings(session, codes))
 
-    return to_json(service.answer_lines(lines, service.LineParser(prefixes), from_db))
+    if snapshot is None:
+        return to_json(service.answer_lines(lines, service.LineParser(prefixes), from_db))
+
+    def verdict_for(codes):
+        stale = codes & snapshot.dirty.keys()
+        if not stale:
+            return snapshot.verdict
+        fresh = from_db(stale)
+        return lambda c, d, e: fresh(c, d, e) if c in stale else snapshot.verdict(c, d, e)
+
+    parser = service.LineParser(prefixes, lambda c: c in snapshot.entries)
+    return batch_json(lines, parser, snapshot.entries, snapshot.knows, snapshot.verdict, verdict_for)
 
 
 @router.post("/batch", response_model=list[BatchResult],

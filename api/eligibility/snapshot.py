@@ -32,6 +32,11 @@ _UNREGISTERED = (False, Status.UNREGISTERED, "UNREGISTERED", None, Rule.REGISTRA
 _UNKNOWN = (False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value)
 
 
+def normal_verdicts() -> tuple[tuple, tuple]:
+    """The verdicts of a compact entry: registered on the day, or not yet."""
+    return _NORMAL, _UNREGISTERED
+
+
 class Snapshot:
     def __init__(self, version: int, entries: dict[str, Entry]):
         self.version, self.entries = version, entries
