@@ -136,11 +136,26 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
             for table in ("institution", "practitioner", "registration", "point_record", "sanction", "claim"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
-            conn.execute(text("ANALYZE"))
+    settle(engine)
     counts = {"practitioners": people, "registrations": len(registrations), "point_records": len(records),
               "sanctions": len(sanctions), "claims": len(claims), "seconds": round(time.perf_counter() - started, 1)}
     log(f"built: {counts}")
     return counts
+
+
+def settle(engine: Engine) -> None:
+    """Leave no background work for the measurements: vacuum, analyze and checkpoint after the bulk load."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
+    else:
+        raw = engine.raw_connection()  # autocommit (pysqlite recipe): PRAGMAs outside any transaction
+        try:
+            raw.execute("ANALYZE")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
 
 def codes_by_status(engine: Engine, limit: int = 20000) -> dict[str, list[str]]:

@@ -206,11 +206,12 @@ class Claim(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Who changed what, when and why. Append-only."""
+    """Who changed what, when and why. Append-only and hash-chained (api/audit.py)."""
 
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(sa_type=BigInteger, unique=True, index=True, description="position in the hash chain")
     at: datetime = _created()
     actor: str = Field(max_length=100)
     action: str = Field(max_length=64)
@@ -218,6 +219,8 @@ class AuditLog(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     reason: str = Field(default="", max_length=1000)
     detail: str = Field(default="{}", sa_type=Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
 
 
 # --- Access, idempotency, procedure --------------------------------------------------------------------------
