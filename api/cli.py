@@ -11,6 +11,8 @@ import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 token_app = typer.Typer(help="API tokens and keys.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -141,6 +143,22 @@ def token_list() -> None:
         for t in session.scalars(select(ApiToken).order_by(ApiToken.issued_at)):
             state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
             console.print(f"{t.id}  {t.role:12} {t.scope:14} {state:20} {t.name}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; exit 1 at the first entry that was edited, removed or inserted."""
+    from api.audit import verify_chain
+    from api.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        result = verify_chain(session)
+    if result.ok:
+        console.print(f"audit log intact: {result.entries} entries")
+        return
+    console.print(f"[red]audit log broken at entry {result.broken_at}[/red]: {result.problem} "
+                  f"({result.entries} entries verified before it)")
+    raise typer.Exit(code=1)
 
 
 @import_app.command("practitioners")

@@ -21,6 +21,7 @@ from api.deps import engine_of
 from api.eligibility.fastpath import EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
 from api.live import Live, app_engine
+from api.logs import install_masking
 from api.people.routes import router as people_router
 from api.policy import load_policy
 from api.settings import Settings, get_settings
@@ -75,6 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _lifespan(app: FastAPI):
     """Revocations are read before the first request; the snapshot loads in the background (requests fall back
     to the database until it is ready)."""
+    install_masking()
     live = app.state.live
     try:
         await anyio.to_thread.run_sync(live.refresh_revocations)

@@ -11,6 +11,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from api.db.engine import default_engine
+from api.logs import install_masking
 from api.policy import current_policy
 from points.dates import CHINA
 from scheduler.runner import Runner
@@ -42,6 +43,7 @@ def build_scheduler(runner: Runner) -> BlockingScheduler:
 
 def run(once: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_masking()
     runner = Runner(default_engine(), f"{socket.gethostname()}:{os.getpid()}", current_policy())
     if not runner.heartbeat():
         log.info("%s on standby: another scheduler holds the lease", runner.name)

@@ -16,7 +16,7 @@ from scheduler.jobs import JOBS, Job, JobContext
 from scheduler.lease import Lease
 
 log = logging.getLogger("points.scheduler")
-STALE_RUN = timedelta(minutes=30)  # a 'running' row older than this belongs to a scheduler that died
+STALE_RUN = timedelta(minutes=30)  # our own 'running' row older than this: the thread died
 
 
 class Runner:
@@ -80,7 +80,10 @@ class Runner:
                     return row.id
                 except IntegrityError:
                     return None
-            retry = existing.state == "failed" or (existing.state == "running" and existing.started_at < now - STALE_RUN)
+            # Only the lease holder runs jobs, so a 'running' row of another runner was orphaned by a crash.
+            orphaned = existing.state == "running" and (existing.runner != self.name
+                                                        or existing.started_at < now - STALE_RUN)
+            retry = existing.state == "failed" or orphaned
             if not retry:
                 return None
             taken = session.execute(update(JobRun).where(JobRun.id == existing.id, JobRun.state == existing.state,

@@ -8,12 +8,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import field_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, field_validator
 from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db.base import UTCDateTime
 from points.codes import parse_institution_code
+from points.privacy import mask_id_numbers
 from points.ledger import Responsibility, ReviewOutcome
 
 
@@ -31,6 +34,9 @@ class StaffCategory(StrEnum):
     PHARMACY_PRINCIPAL = "pharmacy_principal"  # 药店主要负责人
 
 
+FreeText = Annotated[str, AfterValidator(mask_id_numbers)]  # national ID numbers are masked on the way in
+
+
 def _created():
     return Field(sa_type=UTCDateTime, nullable=False)
 
@@ -39,7 +45,7 @@ def _created():
 
 class InstitutionBase(SQLModel):
     code: str = Field(max_length=12, unique=True, index=True, description="定点医药机构代码, e.g. H11010500001")
-    name: str = Field(min_length=1, max_length=200)
+    name: FreeText = Field(min_length=1, max_length=200)
     kind: InstitutionKind = Field(sa_type=Text)
     region: str = Field(max_length=6, description="GB/T 2260 region code")
 
@@ -60,7 +66,7 @@ class Institution(InstitutionBase, table=True):
 
 class PractitionerBase(SQLModel):
     code: str = Field(max_length=16, unique=True, index=True, description="医保相关人员代码")
-    name: str = Field(min_length=1, max_length=100)
+    name: FreeText = Field(min_length=1, max_length=100)
     category: StaffCategory = Field(sa_type=Text)
 
 
@@ -103,8 +109,8 @@ class PointRecordBase(SQLModel):
     points: int = Field(ge=1, le=12)
     responsibility: Responsibility = Field(default=Responsibility.MAIN, sa_type=Text)
     decision_date: date = Field(description="记分时点: date of the penalty or agreement decision (China)")
-    case_number: str = Field(min_length=1, max_length=100, description="the decision's case number")
-    authority: str = Field(min_length=1, max_length=200, description="the deciding authority")
+    case_number: FreeText = Field(min_length=1, max_length=100, description="the decision's case number")
+    authority: FreeText = Field(min_length=1, max_length=200, description="the deciding authority")
 
 
 class PointRecord(PointRecordBase, table=True):

@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlmodel import Field, SQLModel
 
-from api.db.models import PointRecordBase
+from api.db.models import FreeText, PointRecordBase
 from points.ledger import ReviewOutcome
 
 
@@ -16,14 +16,14 @@ class ReviewCreate(SQLModel):
     outcome: ReviewOutcome
     points: int | None = Field(default=None, ge=1, le=12)
     decided_on: date
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: FreeText = Field(min_length=1, max_length=1000)
 
 
 class RepairCreate(SQLModel):
     model_config = {"json_schema_extra": {"examples": [{"activity_date": "2026-03-01", "activity": "参加医保政策宣传活动"}]}}
 
     activity_date: date
-    activity: str = Field(min_length=1, max_length=200, description="publicity, training or inspection work")
+    activity: FreeText = Field(min_length=1, max_length=200, description="publicity, training or inspection work")
 
 
 class SuspensionDecisionCreate(SQLModel):
@@ -33,7 +33,7 @@ class SuspensionDecisionCreate(SQLModel):
     ordinal: int = Field(default=1, ge=1, le=100)
     months: int = Field(ge=-1000, le=1000, description="1–6 (the region's range); checked against the policy")
     decided_on: date
-    reason: str = Field(default="", max_length=1000)
+    reason: FreeText = Field(default="", max_length=1000)
 
 
 class RegistrationCreate(SQLModel):

@@ -12,7 +12,7 @@ from datetime import date
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
-from api.db.models import PractitionerCreate, StaffCategory
+from api.db.models import FreeText, PractitionerCreate, StaffCategory
 from api.errors import NotFound
 from api.ledger.schemas import RegistrationCreate
 from api.ledger.service import get_practitioner, register
@@ -25,7 +25,7 @@ COLUMNS = ("code", "name", "category", "institution_code", "registered_on")
 
 class ImportRow(SQLModel):
     code: str
-    name: str
+    name: FreeText
     category: StaffCategory
     institution_code: str
     registered_on: date

@@ -2,7 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from api.db.models import PractitionerBase, StaffCategory
+from api.db.models import FreeText, PractitionerBase, StaffCategory
 from points import Responsibility, ReviewOutcome
 
 
@@ -29,8 +29,8 @@ class CaseCreate(BaseModel):
 
     violation_code: str = Field(max_length=16, examples=["H01"])
     decision_date: date = Field(description="记分时点: date of the penalty or agreement decision")
-    case_number: str = Field(min_length=1, max_length=100, examples=["京朝医保罚〔2026〕17号"])
-    authority: str = Field(min_length=1, max_length=200, examples=["北京市朝阳区医疗保障局"])
+    case_number: FreeText = Field(min_length=1, max_length=100, examples=["京朝医保罚〔2026〕17号"])
+    authority: FreeText = Field(min_length=1, max_length=200, examples=["北京市朝阳区医疗保障局"])
     institution_code: str = Field(max_length=12)
     people: list[CasePerson] = Field(min_length=1, max_length=50)
 
@@ -47,7 +47,7 @@ class ReviewIn(BaseModel):
     outcome: ReviewOutcome
     points: int | None = Field(default=None, ge=1, le=12, description="the new points, for outcome=change")
     decided_on: date
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: FreeText = Field(min_length=1, max_length=1000)
 
 
 class ReviewPublic(BaseModel):
@@ -66,7 +66,7 @@ class ObjectionIn(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"record_id": 42, "reason": "该处方并非本人开具"}]}}
 
     record_id: int = Field(ge=1, le=2**31 - 1)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
 
 
 class RepairPublic(BaseModel):

@@ -1,0 +1,115 @@
+"""Every route × every role: allowed roles get through (no 401/403), every other role gets 403, and scoped
+roles outside their scope get 403 OUT_OF_SCOPE. The table must name every operation of the OpenAPI spec."""
+import re
+
+import pytest
+
+from api.auth.tokens import Role
+from tests.app.conftest import case
+
+CODE, OTHER_INSTITUTION = "D110105000123", "H11010500002"
+S, I, P, C = Role.SUPERVISOR, Role.INSTITUTION, Role.PRACTITIONER, Role.SETTLEMENT
+ALL = (S, I, P, C)
+
+# (method, path): (roles allowed, request body or None)
+MATRIX = {
+    ("post", "/v1/institutions"): ((S,), {"code": "H11010500009", "name": "新医院", "kind": "hospital",
+                                          "region": "110105"}),
+    ("post", "/v1/practitioners"): ((S,), {"code": "D110105000200", "name": "新人", "category": "medical",
+                                           "institution_code": "H11010500001", "registered_on": "2026-01-01"}),
+    ("get", "/v1/practitioners"): ((S,), None),
+    ("post", "/v1/registrations"): ((S,), {"practitioner_code": CODE, "institution_code": OTHER_INSTITUTION,
+                                           "starts_on": "2026-02-01"}),
+    ("get", "/v1/practitioners/export.csv"): ((S,), None),
+    ("post", "/v1/cases"): ((S,), {"violation_code": "L01", "decision_date": "2026-02-01", "case_number": "M-1",
+                                   "authority": "医保局", "institution_code": "H11010500001",
+                                   "people": [{"practitioner_code": CODE, "points": 1}]}),
+    ("post", "/v1/records/{record_id}/reviews"): ((S,), {"outcome": "confirm", "decided_on": "2026-02-20",
+                                                         "reason": "维持"}),
+    ("post", "/v1/practitioners/{code}/suspension-decisions"): ((S,), {"year": 2026, "months": 2,
+                                                                       "decided_on": "2026-02-20"}),
+    ("post", "/v1/practitioners/{code}/repairs"): ((S,), {"activity_date": "2026-02-20", "activity": "宣传"}),
+    ("get", "/v1/objections"): ((S,), None),
+    ("get", "/v1/practitioners/{code}"): ((S, I), None),
+    ("get", "/v1/institutions/{code}/staff"): ((S, I), None),
+    ("get", "/v1/me"): ((P,), None),
+    ("post", "/v1/me/objections"): ((P,), {"record_id": 0, "reason": "异议"}),
+    ("get", "/v1/me/objections"): ((P,), None),
+    ("get", "/v1/eligibility"): ((S, C), None),
+    ("post", "/v1/eligibility/batch"): ((S, C), [{"code": CODE, "date": "2026-02-20"}]),
+    ("post", "/v1/claims"): ((C,), [{"ref": "M1", "institution_code": "H11010500001", "practitioner_code": CODE,
+                                     "service_date": "2026-02-20", "amount": "1.00"}]),
+    ("get", "/v1/claims"): ((C,), None),
+    ("post", "/v1/claims/{ref}/payment"): ((C,), None),
+    ("post", "/v1/webhooks"): ((C,), {"url": "http://127.0.0.1:9/hook"}),
+    ("get", "/v1/webhooks"): ((C,), None),
+    ("delete", "/v1/webhooks/{subscription_id}"): ((C,), None),
+    ("get", "/v1/webhooks/{subscription_id}/deliveries"): ((C,), None),
+    ("get", "/v1/violations"): (ALL, None),
+    ("get", "/healthz"): ((), None),  # public
+}
+SCOPED = {("get", "/v1/practitioners/{code}"), ("get", "/v1/institutions/{code}/staff"),
+          ("post", "/v1/cases"), ("post", "/v1/practitioners/{code}/repairs"),
+          ("post", "/v1/practitioners/{code}/suspension-decisions"), ("post", "/v1/records/{record_id}/reviews"),
+          ("post", "/v1/registrations"), ("post", "/v1/practitioners"), ("post", "/v1/institutions")}
+SCOPES = {S: "110000", I: "H11010500001", P: CODE, C: "110000"}
+FOREIGN = {S: "310000", I: OTHER_INSTITUTION}
+
+
+@pytest.fixture
+def world(api, people):
+    record = case(api, people, 9, "2026-02-10", violation="S01").json()[0]["id"]
+    settle = api.token(C, "110000")
+    api.client.post("/v1/claims", headers=settle, json=[{"ref": "R1", "institution_code": "H11010500001",
+                                                         "practitioner_code": CODE, "service_date": "2026-02-01",
+                                                         "amount": "1.00"}])
+    hook = api.client.post("/v1/webhooks", headers=settle, json={"url": "http://127.0.0.1:9/x"}).json()["id"]
+    return {"record_id": record, "code": CODE, "ref": "R1", "subscription_id": hook, "settle": settle}
+
+
+def call(api, method, path, body, headers, world):
+    url = re.sub(r"\{(\w+)\}", lambda m: str(world[m.group(1)] if m.group(1) != "code" or "institutions" not in path
+                                             else "H11010500001"), path)
+    params = {"code": CODE, "date": "2026-02-20"} if path == "/v1/eligibility" else None
+    if body is not None and "record_id" in body:
+        body = {**body, "record_id": world["record_id"]}
+    return api.client.request(method.upper(), url, headers=headers, params=params,
+                              json=body if body is not None else None)
+
+
+def test_the_matrix_names_every_operation(api):
+    spec = api.client.get("/openapi.json").json()
+    operations = {(m, p) for p, ops in spec["paths"].items() for m in ops}
+    assert operations == set(MATRIX)
+
+
+@pytest.mark.parametrize("method,path", sorted(MATRIX))
+def test_every_role_on_every_route(api, world, method, path):
+    allowed, body = MATRIX[(method, path)]
+    for role in ALL:
+        headers = api.token(role, SCOPES[role])
+        if (method, path) == ("get", "/v1/webhooks/{subscription_id}/deliveries") and role is C:
+            headers = world["settle"]  # a subscription is visible to the client that made it
+        if (method, path) == ("delete", "/v1/webhooks/{subscription_id}") and role is C:
+            headers = world["settle"]
+        r = call(api, method, path, body, headers, world)
+        if role in allowed:
+            assert r.status_code not in (401, 403), (role, r.status_code, r.text)
+        elif allowed:
+            assert (r.status_code, r.json()["error"]["code"]) == (403, "ROLE_NOT_ALLOWED"), (role, r.text)
+        else:
+            assert r.status_code == 200  # public
+        if role in allowed and (method, path) in SCOPED and role in FOREIGN:
+            r = call(api, method, path, body, api.token(role, FOREIGN[role]), world)
+            assert (r.status_code, r.json()["error"]["code"]) == (403, "OUT_OF_SCOPE"), (role, "foreign", r.text)
+    if allowed:
+        assert call(api, method, path, body, {}, world).status_code == 401
+
+
+def test_no_national_id_number_in_any_response(api, world):
+    me = api.token(P, CODE)
+    r = api.client.post("/v1/me/objections", headers=me,
+                        json={"record_id": world["record_id"], "reason": "我的身份证号110105199001011234可证明"})
+    assert r.status_code == 201 and "110105***********4" in r.json()["reason"]
+    for url, headers in (("/v1/me", me), ("/v1/objections", api.token(S, "110000"))):
+        assert "199001011234" not in api.client.get(url, headers=headers).text

@@ -1,0 +1,134 @@
+"""Processes killed mid-transaction leave nothing half-written, and the next start needs no hand repair;
+a database that goes away answers 503 and is used again when it is back."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from api.audit import verify_chain
+from api.db.models import JobRun, Practitioner
+from tests.conftest import SERVER_URL, wipe
+from tests.db.factories import institution
+
+
+def env_for(engine, tmp_path):
+    return {**os.environ, "POINTS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "POINTS_DATA_DIR": str(tmp_path)}
+
+
+def test_an_import_killed_mid_transaction_leaves_nothing_and_reruns_cleanly(committed_engine, tmp_path):
+    wipe(committed_engine)
+    with Session(committed_engine) as session:
+        institution(session)
+        session.commit()
+    csv = tmp_path / "staff.csv"
+    csv.write_text("code,name,category,institution_code,registered_on\n" + "".join(
+        f"D110105{n:06d},员工{n},medical,H11010500001,2025-01-01\n" for n in range(1, 1201)), encoding="utf-8")
+    command = [sys.executable, "-m", "api.cli", "import", "practitioners", str(csv)]
+    proc = subprocess.Popen(command, env=env_for(committed_engine, tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(4)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with Session(committed_engine) as session:
+        assert session.scalar(select(func.count()).select_from(Practitioner)) == 0
+        assert verify_chain(session).ok
+    rerun = subprocess.run(command, env=env_for(committed_engine, tmp_path), capture_output=True, text=True,
+                           timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    with Session(committed_engine) as session:
+        assert session.scalar(select(func.count()).select_from(Practitioner)) == 1200
+        assert verify_chain(session).ok
+
+
+CRASHING_JOB = textwrap.dedent("""
+    import time
+    from dataclasses import replace
+    from api.db.engine import default_engine
+    from api.db.models import InstitutionCreate
+    from api.policy import current_policy
+    from api.practitioners.service import create_institution
+    from scheduler.jobs import JOBS
+    from scheduler.runner import Runner
+
+    def half_done(context):
+        create_institution(context.session, "job", InstitutionCreate(
+            code="H11010500077", name="半途", kind="hospital", region="110105"))
+        context.session.flush()
+        print("flushed", flush=True)
+        time.sleep(60)  # killed here, before the commit
+        return {}
+
+    job = replace(next(j for j in JOBS if j.name == "status_transitions"), body=half_done)
+    Runner(default_engine(), "doomed", current_policy()).run(job)
+""")
+
+
+def test_a_scheduler_killed_mid_job_is_taken_over_without_repair(committed_engine, policy, tmp_path):
+    from scheduler.jobs import JOBS
+    from scheduler.runner import Runner
+
+    wipe(committed_engine)
+    proc = subprocess.Popen([sys.executable, "-c", CRASHING_JOB], env=env_for(committed_engine, tmp_path),
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "flushed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with Session(committed_engine) as session:
+        assert session.execute(text("SELECT count(*) FROM institution")).scalar() == 0  # nothing half-written
+        [run] = session.scalars(select(JobRun)).all()
+        assert (run.runner, run.state) == ("doomed", "running")
+    # the next scheduler takes the lease once the dead one's expires, and finishes the orphaned period itself
+    from datetime import datetime, timedelta, timezone
+
+    later = datetime.now(timezone.utc) + timedelta(minutes=2)
+    runner = Runner(committed_engine, "successor", policy, clock=lambda: later)
+    job = next(j for j in JOBS if j.name == "status_transitions")
+    assert runner.heartbeat()
+    with Session(committed_engine) as session:
+        [run] = session.scalars(select(JobRun).where(JobRun.job == job.name)).all()
+        assert (run.runner, run.state) == ("successor", "succeeded")
+
+
+@pytest.mark.skipif(not SERVER_URL, reason="needs a database server that can go away (PostgreSQL)")
+def test_database_down_answers_503_and_recovers_by_itself(fresh_database, policy, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.auth.service import issue_token
+    from api.auth.tokens import Role
+    from api.db.engine import make_engine
+    from api.db.migrate import upgrade
+    from api.main import create_app
+    from api.settings import Settings
+
+    url = fresh_database()
+    upgrade(url)
+    engine = make_engine(url)
+    name = make_url(url).database
+    with Session(engine) as session:
+        supervisor = issue_token(session, b"k", "t", Role.SUPERVISOR, "000000", "s")[0]
+        session.commit()
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    app = create_app(engine, Settings(secret_key="k", data_dir=tmp_path), policy, lambda: date(2026, 3, 1))
+    headers = {"Authorization": f"Bearer {supervisor}"}
+    with TestClient(app) as client:
+        assert client.get("/v1/practitioners", headers=headers).status_code == 200
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        down = client.get("/v1/practitioners", headers=headers)
+        assert (down.status_code, down.json()["error"]["code"]) == (503, "DATABASE_UNAVAILABLE")
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        assert client.get("/v1/practitioners", headers=headers).status_code == 200
+    engine.dispose()
+    admin.dispose()
