@@ -80,9 +80,11 @@ class Runner:
                     return row.id
                 except IntegrityError:
                     return None
-            # Only the lease holder runs jobs, so a 'running' row of another runner was orphaned by a crash.
-            orphaned = existing.state == "running" and (existing.runner != self.name
-                                                        or existing.started_at < now - STALE_RUN)
+            # Only the lease holder runs jobs: while the lease table names us, another runner's 'running' row
+            # was left by a crash. (Without that record, only a stale row is taken over.)
+            orphaned = existing.state == "running" and (
+                (existing.runner != self.name and self.lease.holder_of_record(now) == self.name)
+                or existing.started_at < now - STALE_RUN)
             retry = existing.state == "failed" or orphaned
             if not retry:
                 return None
