@@ -13,7 +13,7 @@ from api.auth.service import app_signing_key
 from api.auth.tokens import Forbidden, Principal, Role, Unauthorized
 from api.eligibility.versions import STANDING_CHANGED
 from api.clock import utcnow
-from api.db.engine import default_engine
+from api.db.engine import default_engine, unit_of_work
 from points import Policy
 
 
@@ -22,14 +22,9 @@ def engine_of(request: Request) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(engine_of(request), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
+    with unit_of_work(engine_of(request)) as session:
+        yield session
+    request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
 
 
 def get_read_session(request: Request) -> Iterator[Session]:

@@ -2,6 +2,7 @@
 Requests read them without I/O; a failed refresh keeps the last good copy and is retried."""
 import asyncio
 import logging
+from contextlib import suppress
 import threading
 import time
 
@@ -61,8 +62,10 @@ class Live:
             else:
                 self.snapshot.invalidate(codes)
 
-    async def run(self) -> None:
-        while True:
+    async def run(self, stop: asyncio.Event) -> None:
+        """Refresh until `stop` is set. Stopping is cooperative: a refresh running in a thread cannot be
+        cancelled, and must not outlive the app (its transaction would hold locks)."""
+        while not stop.is_set():
             try:
                 await anyio.to_thread.run_sync(self.tick)
                 self.last_refresh_error = None
@@ -70,7 +73,8 @@ class Live:
                 if self.last_refresh_error != repr(exc):
                     log.warning("background refresh failed: %r", exc)
                 self.last_refresh_error = repr(exc)
-            await asyncio.sleep(self.interval)
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
 
 
 def app_engine(app) -> Engine:

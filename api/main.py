@@ -82,9 +82,11 @@ async def _lifespan(app: FastAPI):
         await anyio.to_thread.run_sync(live.refresh_revocations)
     except OperationalError:
         pass  # the database is down: requests answer 503 until it is back; the loop retries
-    task = asyncio.create_task(live.run())
+    stop = asyncio.Event()
+    task = asyncio.create_task(live.run(stop))
     yield
-    task.cancel()
+    stop.set()
+    await task  # lets a refresh running in a thread finish first
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None, policy: Policy | None = None,

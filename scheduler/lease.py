@@ -34,11 +34,11 @@ class Lease:
             except IntegrityError:
                 return False
 
-    def holder_of_record(self, now: datetime) -> str | None:
-        """Who the lease table says holds the lease now (None when nobody does)."""
-        with Session(self.engine) as session:
-            row = session.get(SchedulerLease, self.name)
-            return row.holder if row is not None and row.expires_at > now else None
+    def holder_of_record(self, session: Session, now: datetime) -> str | None:
+        """Who the lease table says holds the lease now (None when nobody does). Read in the caller's
+        transaction: on SQLite a second connection would wait for the caller's own write lock."""
+        row = session.get(SchedulerLease, self.name)
+        return row.holder if row is not None and row.expires_at > now else None
 
     def release(self) -> None:
         with Session(self.engine) as session:

@@ -83,7 +83,7 @@ class Runner:
             # Only the lease holder runs jobs: while the lease table names us, another runner's 'running' row
             # was left by a crash. (Without that record, only a stale row is taken over.)
             orphaned = existing.state == "running" and (
-                (existing.runner != self.name and self.lease.holder_of_record(now) == self.name)
+                (existing.runner != self.name and self.lease.holder_of_record(session, now) == self.name)
                 or existing.started_at < now - STALE_RUN)
             retry = existing.state == "failed" or orphaned
             if not retry:

@@ -71,7 +71,7 @@ def test_even_two_leaders_at_once_run_each_period_once(engine, policy, clock):
         def hold(self, now):
             return True
 
-        def holder_of_record(self, now):
+        def holder_of_record(self, session, now):
             return None  # the lease table names nobody: each believes it holds the lease
 
     url = engine.url.render_as_string(hide_password=False)
