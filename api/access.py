@@ -3,8 +3,9 @@ practitioners themselves."""
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.auth.tokens import Forbidden, Principal, Role
+from api.auth.tokens import Principal, Role
 from api.db.models import Institution, Practitioner, Registration
+from api.errors import Forbidden
 
 
 def staff_institutions(session: Session, person_id: int) -> list[tuple[str, str]]:

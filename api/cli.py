@@ -58,10 +58,8 @@ def demo(people: int = typer.Option(300, min=60, help="how many practitioners"))
     """Load realistic demo data (once): institutions, practitioners, deductions reaching every threshold."""
     from api.clock import today_in_china
     from api.db.engine import unit_of_work
-    from api.demo import load_demo
+    from api.demo import demo_tokens, load_demo
     from api.policy import current_policy
-
-    from api.demo import demo_tokens
     from api.settings import get_settings
 
     _migrate()

@@ -11,8 +11,13 @@ from sqlmodel import Session
 
 from api.db.models import Institution, InstitutionCreate, InstitutionKind, PractitionerCreate, StaffCategory
 from api.ledger import service as ledger
-from api.ledger.schemas import (PointRecordCreate, RegistrationCreate, RepairCreate, ReviewCreate,
-                                SuspensionDecisionCreate)
+from api.ledger.schemas import (
+    PointRecordCreate,
+    RegistrationCreate,
+    RepairCreate,
+    ReviewCreate,
+    SuspensionDecisionCreate,
+)
 from api.practitioners.service import create_institution, create_practitioner
 from points import Policy, ReviewOutcome
 

@@ -10,10 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.auth.service import app_signing_key
-from api.auth.tokens import Forbidden, Principal, Role, Unauthorized
-from api.eligibility.versions import STANDING_CHANGED
+from api.auth.tokens import Principal, Role
 from api.clock import utcnow
 from api.db.engine import default_engine, unit_of_work
+from api.eligibility.versions import STANDING_CHANGED
+from api.errors import Forbidden, Unauthorized
 from points import Policy
 
 
@@ -25,13 +26,6 @@ def get_session(request: Request) -> Iterator[Session]:
     with unit_of_work(engine_of(request)) as session:
         yield session
     request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
-
-
-def get_read_session(request: Request) -> Iterator[Session]:
-    """For read-only routes: on SQLite a deferred transaction, so readers never queue behind writers."""
-    with Session(engine_of(request)) as session:
-        session.connection(execution_options={"read_only": True})
-        yield session
 
 
 async def get_policy(request: Request) -> Policy:
@@ -74,7 +68,6 @@ SECURITY = {"security": [{"HTTPBearer": []}, {"APIKeyHeader": []}]}
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 TodayDep = Annotated[date, Depends(get_today)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -7,6 +7,16 @@ class AppError(DomainError):
     code = "BAD_REQUEST"
 
 
+class Unauthorized(AppError):
+    status = 401
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "FORBIDDEN"
+
+
 class NotFound(AppError):
     status = 404
     code = "NOT_FOUND"

@@ -2,9 +2,9 @@
 Requests read them without I/O; a failed refresh keeps the last good copy and is retried."""
 import asyncio
 import logging
-from contextlib import suppress
 import threading
 import time
+from contextlib import suppress
 
 import anyio
 from sqlalchemy import select

@@ -1,11 +1,10 @@
 """The FastAPI application. Every failure answers `{"error": {"code", "message"}}` with a 4xx/503 status."""
 import asyncio
-from contextlib import asynccontextmanager
-
-import anyio
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import date
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse

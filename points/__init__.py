@@ -1,7 +1,15 @@
 """points: the pure domain core of payment-eligibility scoring (医保支付资格管理). No I/O, no framework."""
 from points.eligibility import Eligibility, Reason, eligibility
-from points.ledger import (Ledger, PointRecord, Registration, RepairCredit, Responsibility, Review,
-                           ReviewOutcome, SuspensionDecision)
+from points.ledger import (
+                           Ledger,
+                           PointRecord,
+                           Registration,
+                           RepairCredit,
+                           Responsibility,
+                           Review,
+                           ReviewOutcome,
+                           SuspensionDecision,
+)
 from points.policy import Parameters, Policy, Violation, parse_policy
 from points.rules import Rule
 from points.standing import Standing, Status, StatusAt

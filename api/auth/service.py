@@ -6,10 +6,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from api.audit import audit
-from api.auth.tokens import Principal, Role, Unauthorized, new_token_id, sign, verify
+from api.auth.tokens import Principal, Role, new_token_id, sign, verify
 from api.clock import utcnow
 from api.db.models import ApiToken
-from api.errors import AppError, NotFound
+from api.errors import AppError, NotFound, Unauthorized
 from api.settings import Settings
 from points.codes import parse_institution_code, parse_person_code
 from points.errors import DomainError

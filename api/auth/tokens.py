@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from api.errors import AppError
+from api.errors import Unauthorized
 
 PREFIX = "pts1"
 
@@ -19,16 +19,6 @@ class Role(StrEnum):
     INSTITUTION = "institution"    # scope = institution code
     PRACTITIONER = "practitioner"  # scope = the person's own code
     SETTLEMENT = "settlement"      # settlement system: scope = region code
-
-
-class Unauthorized(AppError):
-    status = 401
-    code = "UNAUTHORIZED"
-
-
-class Forbidden(AppError):
-    status = 403
-    code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)

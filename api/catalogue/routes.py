@@ -1,6 +1,7 @@
 from datetime import date as Date
 
 from fastapi import APIRouter
+
 from api.deps import AnyRoleDep, PolicyDep, TodayDep
 from points.codes import NATIONAL
 from points.policy import Violation

@@ -1,8 +1,9 @@
 """Run Alembic migrations from code: the only way the schema is made (CLI, tests and CI alike)."""
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
+
+from alembic import command
 
 ROOT = Path(__file__).resolve().parents[2]
 

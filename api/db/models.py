@@ -7,7 +7,6 @@ from the ledger by the service layer and only ever written by it.
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-
 from typing import Annotated
 
 from pydantic import AfterValidator, field_validator
@@ -16,8 +15,8 @@ from sqlmodel import Field, SQLModel
 
 from api.db.base import UTCDateTime
 from points.codes import parse_institution_code
-from points.privacy import mask_id_numbers
 from points.ledger import Responsibility, ReviewOutcome
+from points.privacy import mask_id_numbers
 
 
 class InstitutionKind(StrEnum):

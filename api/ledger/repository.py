@@ -5,8 +5,15 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
-                           SuspensionDecision)
+from api.db.models import (
+    Institution,
+    PointRecord,
+    Practitioner,
+    RecordReview,
+    Registration,
+    RepairCredit,
+    SuspensionDecision,
+)
 from points import ledger as L
 
 CHUNK = 1000  # ids per IN list: well under every driver's parameter limit

@@ -8,19 +8,31 @@ from sqlmodel import Session
 from api.audit import audit
 from api.claims.service import reevaluate
 from api.clock import utcnow
-from api.db.models import (Institution, PointRecord, Practitioner, RecordReview, Registration, RepairCredit,
-                           Sanction, SuspensionDecision)
+from api.db.models import (
+    Institution,
+    PointRecord,
+    Practitioner,
+    RecordReview,
+    Registration,
+    RepairCredit,
+    Sanction,
+    SuspensionDecision,
+)
 from api.eligibility.versions import bump_standing
 from api.errors import Conflict, NotFound
 from api.ledger.repository import load_ledgers
+from api.ledger.schemas import (
+    PointRecordCreate,
+    RegistrationCreate,
+    RepairCreate,
+    ReviewCreate,
+    SuspensionDecisionCreate,
+)
 from api.ledger.status import apply_status
 from api.notify import notify
 from api.webhooks.outbox import EventSink
-from api.ledger.schemas import (PointRecordCreate, RegistrationCreate, RepairCreate, ReviewCreate,
-                                SuspensionDecisionCreate)
 from points import Policy, ReviewOutcome, Timeline, derive
-from points.checks import (check_record, check_registration, check_repair, check_review,
-                           check_suspension_decision)
+from points.checks import check_record, check_registration, check_repair, check_review, check_suspension_decision
 from points.codes import check_person_code_shape, parse_institution_code
 
 

@@ -5,11 +5,28 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db.models import (Institution, Notification, Objection, PointRecord, Practitioner, RecordReview,
-                           Registration, Sanction)
+from api.db.models import (
+    Institution,
+    Notification,
+    Objection,
+    PointRecord,
+    Practitioner,
+    RecordReview,
+    Registration,
+    Sanction,
+)
 from api.ledger.service import timeline_of
-from api.people.schemas import (NoticeView, NotificationView, ObjectionView, PersonView, RecordView,
-                                RegistrationView, ReviewView, SanctionView, YearView)
+from api.people.schemas import (
+    NoticeView,
+    NotificationView,
+    ObjectionView,
+    PersonView,
+    RecordView,
+    RegistrationView,
+    ReviewView,
+    SanctionView,
+    YearView,
+)
 from points import Policy, Status
 from points.dates import ONE_DAY
 

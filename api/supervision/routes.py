@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from api.access import ensure_can_view, ensure_region
-from api.db.models import InstitutionCreate, InstitutionPublic, Objection, Practitioner, PointRecordPublic
+from api.db.models import InstitutionCreate, InstitutionPublic, Objection, PointRecordPublic, Practitioner
 from api.deps import MAX_ID, PolicyDep, SessionDep, SupervisorDep, TodayDep
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger

@@ -3,8 +3,7 @@ from datetime import date
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 from api.auth.tokens import Role
 from api.demo import load_demo

@@ -1,6 +1,6 @@
-from alembic import command
 from sqlalchemy import inspect
 
+from alembic import command
 from api.db.engine import make_engine
 from api.db.migrate import alembic_config, upgrade
 

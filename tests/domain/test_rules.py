@@ -3,8 +3,18 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from points import (Reason, Registration, RepairCredit, Review, ReviewOutcome, Rule, Status,
-                    SuspensionDecision, derive, eligibility)
+from points import (
+    Reason,
+    Registration,
+    RepairCredit,
+    Review,
+    ReviewOutcome,
+    Rule,
+    Status,
+    SuspensionDecision,
+    derive,
+    eligibility,
+)
 from points.checks import check_registration, check_repair, check_suspension_decision
 from points.dates import add_months, points_year
 from points.errors import RuleViolation
