@@ -132,3 +132,61 @@ def test_database_down_answers_503_and_recovers_by_itself(fresh_database, policy
         assert client.get("/v1/practitioners", headers=headers).status_code == 200
     engine.dispose()
     admin.dispose()
+
+
+def test_an_api_process_killed_mid_request_leaves_all_or_nothing(committed_engine, policy, tmp_path):
+    import socket
+
+    import httpx
+
+    from api.auth.service import issue_token
+    from api.auth.tokens import Role
+    from api.db.models import Claim
+
+    wipe(committed_engine)
+    with Session(committed_engine) as session:
+        token = issue_token(session, b"kill-test", "t", Role.SETTLEMENT, "000000", "s")[0]
+        session.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**env_for(committed_engine, tmp_path), "POINTS_SECRET_KEY": "kill-test"}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port),
+                               "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    claims = [{"ref": f"K{i}", "institution_code": "H11010500001", "practitioner_code": f"D110105{i:06d}",
+               "service_date": "2026-01-05", "amount": "9.90"} for i in range(1, 10001)]
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, headers={"X-API-Key": token}, timeout=0.3) as client:
+            with pytest.raises(httpx.TimeoutException):
+                client.post("/v1/claims", json=claims)  # the server is still working on it ...
+        server.send_signal(signal.SIGKILL)  # ... when it dies
+        server.wait(30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    with Session(committed_engine) as session:
+        assert session.scalar(select(func.count()).select_from(Claim)) in (0, 10000)
+        assert verify_chain(session).ok
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port),
+                               "--log-level", "warning"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        answer = httpx.post(f"{base}/v1/claims", json=claims, headers={"X-API-Key": token}, timeout=120)
+        assert answer.status_code == 200 and len(answer.json()) == 10000  # resubmitting is safe: idempotent by ref
+    finally:
+        server.kill()
+        server.wait(30)
+    with Session(committed_engine) as session:
+        assert session.scalar(select(func.count()).select_from(Claim)) == 10000
