@@ -169,6 +169,7 @@ def import_practitioners(file: Path = typer.Argument(..., exists=True, dir_okay=
     from api.practitioners.importer import import_practitioners as run_import
 
     text = file.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    print(f"importing {max(len(text) - 1, 0)} rows from {file}", flush=True)
     with Progress(console=console, transient=True) as progress, unit_of_work() as session:
         task = progress.add_task("importing", total=max(len(text) - 1, 0))
         report = run_import(session, actor, text, current_policy(), today_in_china(),

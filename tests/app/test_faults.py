@@ -33,9 +33,10 @@ def test_an_import_killed_mid_transaction_leaves_nothing_and_reruns_cleanly(comm
     csv.write_text("code,name,category,institution_code,registered_on\n" + "".join(
         f"D110105{n:06d},员工{n},medical,H11010500001,2025-01-01\n" for n in range(1, 1201)), encoding="utf-8")
     command = [sys.executable, "-m", "api.cli", "import", "practitioners", str(csv)]
-    proc = subprocess.Popen(command, env=env_for(committed_engine, tmp_path), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    time.sleep(4)
+    proc = subprocess.Popen(command, env=env_for(committed_engine, tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline().startswith("importing 1200 rows")
+    time.sleep(1)  # well into the rows (about 15 ms each), far from the end
     assert proc.poll() is None, "the import finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
