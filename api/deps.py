@@ -12,14 +12,15 @@ from sqlmodel import Session
 from api.auth.service import app_signing_key
 from api.auth.tokens import Principal, Role
 from api.clock import utcnow
-from api.db.engine import default_engine, unit_of_work
+from api.db.engine import unit_of_work
 from api.eligibility.versions import STANDING_CHANGED
 from api.errors import Forbidden, Unauthorized
+from api.live import app_engine
 from points import Policy
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine or default_engine()
+    return app_engine(request.app)
 
 
 def get_session(request: Request) -> Iterator[Session]:

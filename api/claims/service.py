@@ -10,10 +10,10 @@ from api.audit import audit
 from api.claims.schemas import ClaimIn, ClaimState
 from api.db.models import Claim, Practitioner
 from api.eligibility.repository import load_standings
-from api.eligibility.service import UNKNOWN
+from api.eligibility.service import UNKNOWN, standing_verdict
 from api.errors import Conflict, NotFound
 from api.ledger.repository import chunks
-from points import Standing, eligibility
+from points import Standing
 from points.codes import parse_institution_code, parse_person_code
 from points.errors import DomainError, RuleViolation
 
@@ -21,10 +21,8 @@ _SAME = ("institution_code", "practitioner_code", "service_date", "emergency", "
 
 
 def _verdict(standing: Standing | None, service_date: date, emergency: bool) -> tuple[bool, str]:
-    if standing is None:
-        return False, UNKNOWN
-    e = eligibility(standing, service_date, emergency)
-    return e.eligible, e.reason
+    eligible, _, reason, _, _ = standing_verdict(standing, service_date, emergency)
+    return eligible, reason
 
 
 def _normalise(claim: ClaimIn, prefixes: tuple[str, ...], today: date) -> ClaimIn:

@@ -45,15 +45,19 @@ def normalise_code(code: str, prefixes: tuple[str, ...]) -> str:
     return str(parse_person_code(code, prefixes))
 
 
-def db_verdict(standings: dict[str, Standing]) -> Callable[[str, date, bool], tuple]:
-    def verdict(code: str, day: date, emergency: bool) -> tuple:
-        standing = standings.get(code)
-        if standing is None:
-            return False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value
-        e = eligibility(standing, day, emergency)
-        return e.eligible, e.status, e.reason, e.until, e.rule.value
+UNKNOWN_VERDICT = (False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value)
 
-    return verdict
+
+def standing_verdict(standing: Standing | None, day: date, emergency: bool) -> tuple:
+    """(eligible, status, reason, until, rule): an Answer's fields after code and date. None: unknown person."""
+    if standing is None:
+        return UNKNOWN_VERDICT
+    e = eligibility(standing, day, emergency)
+    return e.eligible, e.status, e.reason, e.until, e.rule.value
+
+
+def db_verdict(standings: dict[str, Standing]) -> Callable[[str, date, bool], tuple]:
+    return lambda code, day, emergency: standing_verdict(standings.get(code), day, emergency)
 
 
 def check_one_in_db(session: Session, code: str, day: date, emergency: bool) -> Answer:

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from api.db.models import Practitioner, Registration, Sanction
 from api.eligibility.repository import load_standings
-from api.eligibility.service import UNKNOWN, Answer
+from api.eligibility.service import UNKNOWN_VERDICT, Answer, standing_verdict
 from api.eligibility.versions import current_standing_version
-from points import Rule, Standing, Status, eligibility
+from points import Rule, Standing, Status
 
 Entry = int | Standing
 
@@ -29,7 +29,6 @@ def compact(standing: Standing) -> Entry:
 
 _NORMAL = (True, Status.NORMAL, "ELIGIBLE", None, Rule.NORMAL.value)
 _UNREGISTERED = (False, Status.UNREGISTERED, "UNREGISTERED", None, Rule.REGISTRATION.value)
-_UNKNOWN = (False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value)
 
 
 def normal_verdicts() -> tuple[tuple, tuple]:
@@ -60,11 +59,10 @@ class Snapshot:
         """(eligible, status, reason, until, rule) — the fields of an Answer after code and date."""
         entry = self.entries.get(code)
         if entry is None:
-            return _UNKNOWN
+            return UNKNOWN_VERDICT
         if type(entry) is int:
             return _NORMAL if day.toordinal() >= entry else _UNREGISTERED
-        e = eligibility(entry, day, emergency)
-        return e.eligible, e.status, e.reason, e.until, e.rule.value
+        return standing_verdict(entry, day, emergency)
 
     def answer(self, code: str, day: date, emergency: bool) -> Answer:
         return Answer(code, day, *self.verdict(code, day, emergency))

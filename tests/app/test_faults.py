@@ -135,6 +135,22 @@ def test_database_down_answers_503_and_recovers_by_itself(fresh_database, policy
     admin.dispose()
 
 
+def start_api(port: int, env: dict) -> subprocess.Popen:
+    """uvicorn in its own process, answering /healthz."""
+    import httpx
+
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port),
+                               "--log-level", "warning"], env=env)
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise AssertionError("the API did not start")
+
+
 def test_an_api_process_killed_mid_request_leaves_all_or_nothing(committed_engine, policy, tmp_path):
     import socket
 
@@ -152,18 +168,11 @@ def test_an_api_process_killed_mid_request_leaves_all_or_nothing(committed_engin
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**env_for(committed_engine, tmp_path), "POINTS_SECRET_KEY": "kill-test"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port),
-                               "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
     claims = [{"ref": f"K{i}", "institution_code": "H11010500001", "practitioner_code": f"D110105{i:06d}",
                "service_date": "2026-01-05", "amount": "9.90"} for i in range(1, 10001)]
+    server = start_api(port, env)
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         with httpx.Client(base_url=base, headers={"X-API-Key": token}, timeout=0.3) as client:
             with pytest.raises(httpx.TimeoutException):
                 client.post("/v1/claims", json=claims)  # the server is still working on it ...
@@ -175,15 +184,8 @@ def test_an_api_process_killed_mid_request_leaves_all_or_nothing(committed_engin
     with Session(committed_engine) as session:
         assert session.scalar(select(func.count()).select_from(Claim)) in (0, 10000)
         assert verify_chain(session).ok
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port),
-                               "--log-level", "warning"], env=env)
+    server = start_api(port, env)
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         answer = httpx.post(f"{base}/v1/claims", json=claims, headers={"X-API-Key": token}, timeout=120)
         assert answer.status_code == 200 and len(answer.json()) == 10000  # resubmitting is safe: idempotent by ref
     finally:
