@@ -25,6 +25,7 @@ from api.people.routes import router as people_router
 from api.policy import load_policy
 from api.settings import Settings, get_settings
 from api.supervision.routes import router as supervision_router
+from api.web import error_page, install_pages, is_page
 from api.webhooks.routes import router as webhooks_router
 from points import Policy
 from points.errors import DomainError
@@ -37,7 +38,10 @@ Authenticate with `Authorization: Bearer <token>` (or `X-API-Key: <token>`); tok
 """
 
 
-def _error(status: int, code: str, message: str, details: list | None = None) -> JSONResponse:
+def _error(status: int, code: str, message: str, details: list | None = None, request: Request | None = None):
+    """JSON for the API; the same error as an HTML page under /ui."""
+    if request is not None and is_page(request):
+        return error_page(request, status, code, message)
     body = {"error": {"code": code, "message": message}}
     if details:
         body["error"]["details"] = details
@@ -46,29 +50,30 @@ def _error(status: int, code: str, message: str, details: list | None = None) ->
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain_error(_: Request, exc: DomainError):
+    async def _domain_error(request: Request, exc: DomainError):
         """Rule violations are 422; AppErrors name their own status (401, 403, 404, 409)."""
-        return _error(getattr(exc, "status", 422), exc.code, exc.message)
+        return _error(getattr(exc, "status", 422), exc.code, exc.message, request=request)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError):
+    async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         details = [{"loc": list(e["loc"]), "message": e["msg"]} for e in errors[:50]]
         if any(e["type"] == "too_long" and list(e["loc"]) == ["body"] for e in errors):
             return _error(413, "BATCH_TOO_LARGE", errors[0]["msg"], details)
-        return _error(422, "INVALID_REQUEST", "the request is malformed; see details", details)
+        return _error(422, "INVALID_REQUEST", "the request is malformed; see details", details, request)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError):
-        return _error(409, "CONCURRENT_CONFLICT", "a concurrent request changed the same data; retry")
+    async def _integrity(request: Request, exc: IntegrityError):
+        return _error(409, "CONCURRENT_CONFLICT", "a concurrent request changed the same data; retry", request=request)
 
     @app.exception_handler(DataError)
-    async def _data_error(_: Request, exc: DataError):
-        return _error(422, "INVALID_VALUE", "a value does not fit its column (too long or out of range)")
+    async def _data_error(request: Request, exc: DataError):
+        return _error(422, "INVALID_VALUE", "a value does not fit its column (too long or out of range)",
+                      request=request)
 
     @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError):
-        return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly")
+    async def _db_down(request: Request, exc: OperationalError):
+        return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly", request=request)
 
 
 @asynccontextmanager
@@ -107,6 +112,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
                    catalogue_router):
         app.include_router(router)
+    install_pages(app)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness, database reachability and the eligibility snapshot")
     def healthz(request: Request) -> dict:

@@ -4,16 +4,13 @@ from sqlalchemy import select
 
 from api.access import ensure_can_view, ensure_institution
 from api.auth.tokens import Principal
-from api.clock import utcnow
-from api.db.models import Objection, PointRecord, Practitioner, Registration
+from api.db.models import Objection, Practitioner, Registration
 from api.deps import PolicyDep, PractitionerDep, SessionDep, StaffViewerDep, TodayDep
 from api.eligibility.repository import load_standings
-from api.errors import Conflict, NotFound
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
-from api.ledger.service import effective_points_of
-from api.notify import notify
 from api.people.schemas import ObjectionView, PersonView, StaffRow
+from api.people.service import file_objection
 from api.people.view import person_view
 from api.supervision.schemas import ObjectionIn
 
@@ -62,19 +59,7 @@ def me(session: SessionDep, who: PractitionerDep, policy: PolicyDep, today: Toda
 def object_to_record(body: ObjectionIn, session: SessionDep, who: PractitionerDep, policy: PolicyDep,
                      idem: IdempotencyDep):
     def run():
-        person = _me(session, who)
-        record = session.get(PointRecord, body.record_id)
-        if record is None or record.practitioner_id != person.id:
-            raise NotFound(f"you have no record {body.record_id}", "RECORD_NOT_FOUND")
-        if effective_points_of(session, person, policy, record.id) == 0:
-            raise Conflict(f"record {record.id} is annulled", "RECORD_ANNULLED")
-        if session.scalars(select(Objection.id).where(Objection.record_id == record.id,
-                                                      Objection.state == "open")).first():
-            raise Conflict(f"record {record.id} already has an open objection", "OBJECTION_OPEN")
-        row = Objection(record_id=record.id, practitioner_id=person.id, reason=body.reason, filed_at=utcnow())
-        session.add(row)
-        session.flush()
-        notify(session, person, "objection", f"已收到对记分 {record.case_number} 的异议申诉, 等待复核", record.id)
+        row = file_objection(session, _me(session, who), body, policy)
         return ObjectionView.model_validate(row, from_attributes=True)
 
     return idem.run(body, run)

@@ -5,10 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
 from api.access import ensure_can_view, ensure_region
-from api.db.models import InstitutionCreate, InstitutionPublic, Objection, PointRecordPublic, Practitioner
+from api.db.models import InstitutionCreate, InstitutionPublic, PointRecordPublic
 from api.deps import MAX_ID, PolicyDep, SessionDep, SupervisorDep, TodayDep
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
@@ -129,7 +128,5 @@ def add_repair(code: str, body: RepairCreate, session: SessionDep, who: Supervis
 @router.get("/objections", response_model=list[ObjectionView], summary="Objections to review, in your region")
 def list_objections(session: SessionDep, who: SupervisorDep, state: str = "open",
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    rows = session.scalars(select(Objection).join(Practitioner, Practitioner.id == Objection.practitioner_id)
-                           .where(Objection.state == state, service.people_in_scope(who))
-                           .order_by(Objection.id).limit(limit)).all()
-    return [ObjectionView.model_validate(o, from_attributes=True) for o in rows]
+    return [ObjectionView.model_validate(o, from_attributes=True)
+            for o in service.objections(session, who, state, limit)]

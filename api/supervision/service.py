@@ -79,3 +79,33 @@ def list_people(session: Session, who: Principal, policy: Policy, today: date, s
     if status:
         query = query.where(Practitioner.status == status)
     return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def objections(session: Session, who: Principal, state: str, limit: int) -> list[Objection]:
+    """Objections about people in the supervisor's region, oldest first."""
+    return list(session.scalars(select(Objection).join(Practitioner, Practitioner.id == Objection.practitioner_id)
+                                .where(Objection.state == state, people_in_scope(who))
+                                .order_by(Objection.id).limit(limit)))
+
+
+def search_people(session: Session, who: Principal, text: str, limit: int = 50):
+    """People in scope whose code starts with, or whose name contains, `text`: (code, name, category, region,
+    status, status_until) rows, no ORM objects."""
+    text = text.strip()
+    query = (select(Practitioner.code, Practitioner.name, Practitioner.category, Practitioner.region,
+                    Practitioner.status, Practitioner.status_until)
+             .where(people_in_scope(who)).order_by(Practitioner.code).limit(limit))
+    if text:
+        query = query.where(or_(Practitioner.code.startswith(text.upper(), autoescape=True),
+                                Practitioner.name.contains(text, autoescape=True)))
+    return session.execute(query).all()
+
+
+def objections_to_review(session: Session, who: Principal, limit: int = 200):
+    """Open objections in the supervisor's region with the person and the record: column rows, oldest first."""
+    return session.execute(
+        select(Objection.id, Objection.record_id, Objection.reason, Objection.filed_at, Practitioner.code,
+               Practitioner.name, PointRecord.case_number, PointRecord.points, PointRecord.decision_date)
+        .join(Practitioner, Practitioner.id == Objection.practitioner_id)
+        .join(PointRecord, PointRecord.id == Objection.record_id)
+        .where(Objection.state == "open", people_in_scope(who)).order_by(Objection.id).limit(limit)).all()

@@ -1,0 +1,66 @@
+"""HTML forms: read them, validate them with the API's own request models (so the pages and the API enforce
+the same limits), and submit each form once: its hidden key is the Idempotency-Key."""
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from api.auth.tokens import Principal
+from api.idempotency import Idempotency
+from api.web.auth import check_csrf
+
+Model = TypeVar("Model", bound=BaseModel)
+MAX_FIELDS = 50
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(read_form)]
+
+
+class FormErrors(Exception):
+    """Field name -> message; the form is shown again with what was typed."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+
+
+def parse(model: type[Model], form: dict[str, str], **extra: Any) -> Model:
+    """Empty fields count as absent, so defaults apply and required ones say so."""
+    data = {k: v.strip() for k, v in form.items() if v.strip() and k in model.model_fields}
+    try:
+        return model.model_validate({**data, **extra})
+    except ValidationError as exc:
+        errors = {}
+        for e in exc.errors():  # ("people", 0, "points") is the form's "points" field
+            field = next((str(part) for part in reversed(e["loc"]) if isinstance(part, str)), "form")
+            errors.setdefault(field, e["msg"])
+        raise FormErrors(errors) from exc
+
+
+def submit_once(request: Request, session: Session, principal: Principal, form: dict[str, str],
+                payload: BaseModel, produce: Callable[[], Any]) -> bool:
+    """Runs `produce` unless this form (its hidden `form_key`) was already submitted; True on a replay."""
+    check_csrf(request, principal, form)
+    key = form.get("form_key", "")[:100]
+    idem = Idempotency(session, principal.id, f"form:{key}" if key else None, request.url.path)
+
+    def run() -> dict:
+        produce()
+        return {"done": True}
+
+    response = idem.run(payload, run)
+    return response.headers.get("Idempotent-Replayed") == "true"
+
+
+def undo(session: Session, exc: Exception) -> tuple[dict[str, str], Exception | None, int]:
+    """Roll back whatever the failed form wrote; return (field errors, error, status) to show the form again."""
+    session.rollback()
+    if isinstance(exc, FormErrors):
+        return exc.errors, None, 422
+    return {}, exc, getattr(exc, "status", 422)

@@ -1,0 +1,151 @@
+"""The pages' words in Chinese (the default) and English. A missing key falls back to the key itself, and a
+test checks that both languages have every key."""
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+DEFAULT = "zh"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # frame
+    "app.title": ("医保支付资格记分", "Payment-eligibility points"),
+    "nav.people": ("人员查询", "People"),
+    "nav.objections": ("异议复核", "Objections"),
+    "nav.me": ("我的记分", "My record"),
+    "nav.logout": ("退出", "Sign out"),
+    "nav.lang": ("English", "中文"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    # login
+    "login.title": ("登录", "Sign in"),
+    "login.token": ("访问令牌", "Access token"),
+    "login.hint": ("请输入医保部门签发的令牌 (pts1.…)。", "Paste the token your insurance bureau issued (pts1.…)."),
+    "login.submit": ("登录", "Sign in"),
+    "login.role_not_served": ("此类令牌请使用 API, 页面仅供医保部门和医务人员使用。",
+                              "This kind of token uses the API; the pages serve supervisors and practitioners."),
+    "login.expired": ("请重新登录。", "Please sign in again."),
+    # people search
+    "search.title": ("人员查询", "Find a person"),
+    "search.placeholder": ("编码或姓名", "Code or name"),
+    "search.submit": ("查询", "Search"),
+    "search.none": ("没有符合条件的人员。", "Nobody matches."),
+    "col.code": ("编码", "Code"),
+    "col.name": ("姓名", "Name"),
+    "col.category": ("类别", "Category"),
+    "col.region": ("地区", "Region"),
+    "col.status": ("状态", "Status"),
+    "col.until": ("截至", "Until"),
+    "col.year": ("年度", "Year"),
+    "col.recorded": ("记分", "Recorded"),
+    "col.repaired": ("修复", "Repaired"),
+    "col.net": ("累计", "Net"),
+    "col.date": ("日期", "Date"),
+    "col.violation": ("违规情形", "Violation"),
+    "col.points": ("分值", "Points"),
+    "col.case": ("文书号", "Case number"),
+    "col.institution": ("机构", "Institution"),
+    "col.objection": ("异议", "Objection"),
+    "col.kind": ("类型", "Kind"),
+    "col.from": ("起", "From"),
+    "col.to": ("止", "To"),
+    "col.months": ("月数", "Months"),
+    "col.reason": ("理由", "Reason"),
+    "col.person": ("人员", "Person"),
+    "col.record": ("记分记录", "Record"),
+    "col.filed": ("提出时间", "Filed"),
+    # statuses
+    "status.normal": ("正常", "Normal"),
+    "status.suspended": ("暂停", "Suspended"),
+    "status.banned": ("终止 (禁止再登记)", "Terminated (barred)"),
+    "status.terminated": ("已终止", "Terminated"),
+    "status.unregistered": ("未登记", "Not registered"),
+    "category.medical": ("医疗类", "Medical"),
+    "category.pharmacy": ("药学类", "Pharmacy"),
+    "category.nursing": ("护理类", "Nursing"),
+    "category.technical": ("技术类", "Technical"),
+    "category.settlement_review": ("医保结算审核", "Settlement review"),
+    "category.pharmacy_principal": ("药店主要负责人", "Pharmacy principal"),
+    # person
+    "person.points_this_year": ("本年度累计记分", "Points this year"),
+    "person.eligible_again_on": ("预计恢复日期", "Eligible again on"),
+    "person.may_register_from": ("可重新登记日期", "May register again from"),
+    "person.repair_left": ("本年度可修复分值", "Repair left this year"),
+    "person.picture": ("记分与资格时间线", "Points and eligibility over time"),
+    "person.years": ("各年度记分", "Points per year"),
+    "person.sanctions": ("暂停与终止", "Suspensions and terminations"),
+    "person.records": ("记分记录", "Point records"),
+    "person.no_records": ("暂无记分记录。", "No point records."),
+    "person.record_points": ("记分", "Record points"),
+    "person.annulled": ("已撤销", "annulled"),
+    "person.undecided": ("待决定", "to decide"),
+    "person.revoked": ("已撤销", "revoked"),
+    "sanction.suspension": ("暂停", "Suspension"),
+    "sanction.termination": ("终止", "Termination"),
+    "picture.suspend_at": ("暂停线", "suspension"),
+    "picture.terminate_at": ("终止线", "termination"),
+    "picture.today": ("今天", "today"),
+    "picture.suspended": ("暂停期", "suspended"),
+    "picture.banned": ("禁止登记期", "barred"),
+    # record form
+    "record.title": ("记分", "Record points"),
+    "record.violation": ("违规情形", "Violation"),
+    "record.band_hint": ("分值须在该情形的分值档内: {low}–{high} 分", "Points must lie in the band: {low}–{high}"),
+    "record.points": ("记分分值", "Points"),
+    "record.responsibility": ("责任程度", "Responsibility"),
+    "record.decision_date": ("记分时点 (处理决定日期)", "Decision date"),
+    "record.case_number": ("文书号", "Case number"),
+    "record.authority": ("作出决定的部门", "Deciding authority"),
+    "record.institution": ("所在机构", "Institution"),
+    "record.submit": ("确认记分", "Record"),
+    "responsibility.main": ("主要责任", "Main"),
+    "responsibility.important": ("重要责任", "Important"),
+    "responsibility.general": ("一般责任", "General"),
+    # suspension decision
+    "decide.title": ("决定暂停期限", "Decide the suspension length"),
+    "decide.months": ("暂停月数", "Months"),
+    "decide.decided_on": ("决定日期", "Decided on"),
+    "decide.reason": ("理由", "Reason"),
+    "decide.submit": ("确认", "Decide"),
+    # review
+    "review.title": ("复核记分", "Review a record"),
+    "review.outcome": ("复核结果", "Outcome"),
+    "outcome.confirm": ("维持", "Confirm"),
+    "outcome.change": ("变更分值", "Change the points"),
+    "outcome.annul": ("撤销", "Annul"),
+    "review.points": ("变更后分值", "New points"),
+    "review.decided_on": ("复核日期", "Decided on"),
+    "review.reason": ("复核意见", "Reasons"),
+    "review.submit": ("提交复核", "Submit the review"),
+    "review.objections": ("该记录的异议", "Objections to this record"),
+    "objections.title": ("待复核的异议", "Objections to review"),
+    "objections.none": ("没有待复核的异议。", "No open objections."),
+    "objections.review": ("复核", "Review"),
+    "objection.open": ("待复核", "open"),
+    "objection.reviewed": ("已复核", "reviewed"),
+    # practitioner
+    "me.object": ("提出异议", "Object"),
+    "objection.title": ("对记分提出异议", "Object to a record"),
+    "objection.reason": ("异议理由", "Your reasons"),
+    "objection.submit": ("提交异议", "File the objection"),
+    "me.notifications": ("通知", "Notifications"),
+    # outcomes after a form
+    "done.recorded": ("已记分。", "Points recorded."),
+    "done.decided": ("已决定暂停期限。", "Suspension length decided."),
+    "done.reviewed": ("复核已保存。", "Review saved."),
+    "done.objected": ("异议已提交, 等待医保部门复核。", "Objection filed; a supervisor will review it."),
+    "done.replayed": ("该表单已提交过, 未重复保存。", "This form was already submitted; nothing was saved twice."),
+    # errors
+    "error.title": ("出错了", "Something went wrong"),
+    "error.fix_below": ("请修改以下内容后重新提交, 已填写的内容已保留。",
+                        "Please correct the fields below; what you typed is kept."),
+    "error.back": ("返回", "Back"),
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+
+    def t(key: str, **values) -> str:
+        pair = TEXT.get(key)
+        text = pair[index] if pair else key
+        return text.format(**values) if values else text
+
+    return t

@@ -1,0 +1,63 @@
+"""A practitioner's own pages: their record with its timeline, and objecting to one record."""
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from api.auth.tokens import Principal
+from api.deps import MAX_ID, PolicyDep, SessionDep, TodayDep
+from api.errors import NotFound
+from api.ledger import service as ledger
+from api.people.service import file_objection
+from api.people.view import person_view
+from api.supervision.schemas import ObjectionIn
+from api.web.auth import PagePractitionerDep
+from api.web.forms import FormDep, FormErrors, parse, submit_once, undo
+from api.web.person import person_context
+from api.web.render import page
+from points import Policy
+from points.errors import DomainError
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/me")
+def me(request: Request, session: SessionDep, who: PagePractitionerDep, policy: PolicyDep, today: TodayDep):
+    view = person_view(session, ledger.get_practitioner(session, who.scope), policy, today)
+    context = person_context(view, policy, today) | {"done": request.query_params.get("done"), "own": True}
+    return page(request, "person.html", context, principal=who)
+
+
+def _objection_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy,
+                    today: date, form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
+    view = person_view(session, ledger.get_practitioner(session, who.scope), policy, today)
+    record = next((r for r in view.records if r.id == record_id), None)
+    if record is None:
+        raise NotFound(f"you have no record {record_id}", "RECORD_NOT_FOUND")
+    return page(request, "objection.html", {
+        "view": view, "record": record, "form": form or {}, "errors": errors or {}, "error": error,
+        "form_key": (form or {}).get("form_key") or uuid.uuid4().hex}, status, principal=who)
+
+
+@router.get("/me/records/{record_id}/objection")
+def objection_form(request: Request, record_id: RecordId, session: SessionDep, who: PagePractitionerDep,
+                   policy: PolicyDep, today: TodayDep):
+    return _objection_page(request, session, who, record_id, policy, today)
+
+
+@router.post("/me/records/{record_id}/objection")
+def object_to(request: Request, record_id: RecordId, form: FormDep, session: SessionDep, who: PagePractitionerDep,
+              policy: PolicyDep, today: TodayDep):
+    try:
+        body = parse(ObjectionIn, form, record_id=record_id)
+        person = ledger.get_practitioner(session, who.scope)
+        replayed = submit_once(request, session, who, form, body,
+                               lambda: file_objection(session, person, body, policy))
+    except (FormErrors, DomainError) as exc:
+        errors, error, status = undo(session, exc)
+        return _objection_page(request, session, who, record_id, policy, today, form, errors, error, status)
+    return RedirectResponse(f"/ui/me?done={'replayed' if replayed else 'objected'}", status_code=303)

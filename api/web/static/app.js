@@ -1,0 +1,37 @@
+// Small enhancements only; every rule is also enforced by the server.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // Record form: the points input takes the chosen violation's band (e.g. 5–8).
+  const violation = document.getElementById("f-violation_code");
+  const points = document.getElementById("f-points");
+  const hint = document.getElementById("band-hint");
+  if (violation && points && hint) {
+    const applyBand = () => {
+      const option = violation.selectedOptions[0];
+      if (!option) return;
+      points.min = option.dataset.low;
+      points.max = option.dataset.high;
+      hint.textContent = hint.dataset.template.replace("{low}", option.dataset.low).replace("{high}", option.dataset.high);
+    };
+    violation.addEventListener("change", applyBand);
+    applyBand();
+  }
+  // Review form: new points only when the outcome is "change".
+  const outcomes = document.querySelectorAll("input[name=outcome]");
+  const newPoints = document.querySelector("#review-form #f-points");
+  if (outcomes.length && newPoints) {
+    const sync = () => {
+      const chosen = document.querySelector("input[name=outcome]:checked");
+      newPoints.disabled = !chosen || chosen.value !== "change";
+      newPoints.required = !newPoints.disabled;
+    };
+    outcomes.forEach((o) => o.addEventListener("change", sync));
+    sync();
+  }
+  // A form is sent once: the button is disabled after the first click (the server also ignores repeats).
+  document.querySelectorAll("form[method=post]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    });
+  });
+});

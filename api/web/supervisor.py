@@ -1,0 +1,139 @@
+"""Supervisor pages: find a person, see their timeline, record points, decide a suspension, review objections.
+Each form goes through the same service functions as the API; a rule the form breaks shows the form again."""
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from api.access import ensure_can_view
+from api.auth.tokens import Principal
+from api.deps import MAX_ID, PolicyDep, SessionDep, TodayDep
+from api.ledger import service as ledger
+from api.ledger.schemas import SuspensionDecisionCreate
+from api.people.view import person_view
+from api.supervision import service
+from api.supervision.schemas import CaseCreate, ReviewIn
+from api.web.auth import PageSupervisorDep
+from api.web.forms import FormDep, FormErrors, parse, submit_once, undo
+from api.web.person import person_context
+from api.web.render import page
+from points import Policy
+from points.errors import DomainError
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _done(location: str, replayed: bool, outcome: str) -> RedirectResponse:
+    return RedirectResponse(f"{location}?done={'replayed' if replayed else outcome}", status_code=303)
+
+
+@router.get("/people")
+def search(request: Request, session: SessionDep, who: PageSupervisorDep,
+           q: Annotated[str, Query(max_length=64)] = ""):
+    rows = service.search_people(session, who, q)
+    return page(request, "people.html", {"q": q, "rows": rows}, principal=who)
+
+
+def _person_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,
+                 status: int = 200, **extra):
+    person = ledger.get_practitioner(session, code)
+    ensure_can_view(session, who, person)
+    view = person_view(session, person, policy, today)
+    context = person_context(view, policy, today) | {"form_key": uuid.uuid4().hex,
+                                                     "done": request.query_params.get("done")}
+    return page(request, "person.html", context | extra, status, principal=who)
+
+
+@router.get("/people/{code}")
+def person(request: Request, code: str, session: SessionDep, who: PageSupervisorDep, policy: PolicyDep,
+           today: TodayDep):
+    return _person_page(request, session, who, code, policy, today)
+
+
+def _record_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,
+                 form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
+    person = ledger.get_practitioner(session, code)
+    ensure_can_view(session, who, person)
+    view = person_view(session, person, policy, today)
+    form = form or {"decision_date": today.isoformat(), "authority": who.name, "responsibility": "main",
+                    "institution_code": next((r.institution_code for r in view.registrations if r.ends_on is None),
+                                             "")}
+    return page(request, "record.html", {
+        "view": view, "violations": policy.catalogue(person.region, today), "form": form, "errors": errors or {},
+        "error": error, "form_key": form.get("form_key") or uuid.uuid4().hex}, status, principal=who)
+
+
+@router.get("/people/{code}/record")
+def record_form(request: Request, code: str, session: SessionDep, who: PageSupervisorDep, policy: PolicyDep,
+                today: TodayDep):
+    return _record_page(request, session, who, code, policy, today)
+
+
+@router.post("/people/{code}/record")
+def record(request: Request, code: str, form: FormDep, session: SessionDep, who: PageSupervisorDep,
+           policy: PolicyDep, today: TodayDep):
+    try:
+        person = {k: form[k].strip() for k in ("points", "responsibility") if form.get(k, "").strip()}
+        case = parse(CaseCreate, form, people=[{**person, "practitioner_code": code}])
+        replayed = submit_once(request, session, who, form, case,
+                               lambda: service.record_case(session, who, case, policy, today))
+    except (FormErrors, DomainError) as exc:
+        errors, error, status = undo(session, exc)
+        return _record_page(request, session, who, code, policy, today, form, errors, error, status)
+    return _done(f"/ui/people/{code}", replayed, "recorded")
+
+
+@router.post("/people/{code}/suspension-decisions")
+def decide(request: Request, code: str, form: FormDep, session: SessionDep, who: PageSupervisorDep,
+           policy: PolicyDep, today: TodayDep):
+    try:
+        decision = parse(SuspensionDecisionCreate, form)
+        person = ledger.get_practitioner(session, code)
+        ensure_can_view(session, who, person)
+        replayed = submit_once(request, session, who, form, decision,
+                               lambda: ledger.decide_suspension(session, who.name, code, decision, policy, today))
+    except (FormErrors, DomainError) as exc:
+        errors, error, status = undo(session, exc)
+        return _person_page(request, session, who, code, policy, today, status, decide_form=form,
+                            decide_errors=errors, error=error)
+    return _done(f"/ui/people/{code}", replayed, "decided")
+
+
+@router.get("/objections")
+def objections(request: Request, session: SessionDep, who: PageSupervisorDep):
+    return page(request, "objections.html", {"rows": service.objections_to_review(session, who)}, principal=who)
+
+
+def _review_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy, today: date,
+                 form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
+    record, person = service.record_for_supervisor(session, who, record_id)
+    view = person_view(session, person, policy, today)
+    shown = next(r for r in view.records if r.id == record.id)
+    return page(request, "review.html", {
+        "view": view, "record": shown, "form": form or {"decided_on": today.isoformat(), "outcome": "confirm"},
+        "errors": errors or {}, "error": error, "form_key": (form or {}).get("form_key") or uuid.uuid4().hex},
+        status, principal=who)
+
+
+@router.get("/records/{record_id}/review")
+def review_form(request: Request, record_id: RecordId, session: SessionDep, who: PageSupervisorDep,
+                policy: PolicyDep, today: TodayDep):
+    return _review_page(request, session, who, record_id, policy, today)
+
+
+@router.post("/records/{record_id}/review")
+def review(request: Request, record_id: RecordId, form: FormDep, session: SessionDep, who: PageSupervisorDep,
+           policy: PolicyDep, today: TodayDep):
+    try:
+        data = parse(ReviewIn, form)
+        replayed = submit_once(request, session, who, form, data,
+                               lambda: service.review(session, who, record_id, data, policy, today))
+        _, person = service.record_for_supervisor(session, who, record_id)
+    except (FormErrors, DomainError) as exc:
+        errors, error, status = undo(session, exc)
+        return _review_page(request, session, who, record_id, policy, today, form, errors, error, status)
+    return _done(f"/ui/people/{person.code}", replayed, "reviewed")

@@ -1,0 +1,105 @@
+"""End-to-end: the real app served by uvicorn on a loopback port, over the database under test, driven by
+Debian's Chromium through Playwright (no browser download). Screenshots go to test-artifacts/e2e/.
+
+Without Chromium the tests skip, except under CI (CI=true), where a missing browser fails the run."""
+import os
+import shutil
+import socket
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import Session
+
+from api.auth.service import issue_token
+from api.auth.tokens import Role
+from api.main import create_app
+from api.settings import Settings
+from tests.conftest import wipe
+
+CHROMIUM = os.environ.get("POINTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "e2e"
+TODAY = date(2026, 3, 1)
+SECRET = "e2e-secret-key"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+class Site:
+    """The running app: its address, a token factory and an httpx client for setting up data."""
+
+    def __init__(self, url: str, engine):
+        self.url, self.engine = url, engine
+        self.http = httpx.Client(base_url=url, timeout=10)
+
+    def token(self, role: Role, scope: str, name: str) -> str:
+        with Session(self.engine) as session:
+            token, _ = issue_token(session, SECRET.encode(), "e2e", role, scope, name, 1)
+            session.commit()
+        return token
+
+    def post(self, token: str, path: str, body: dict) -> dict:
+        r = self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+@pytest.fixture
+def site(committed_engine, policy, tmp_path):
+    wipe(committed_engine)
+    app = create_app(committed_engine, Settings(secret_key=SECRET, data_dir=tmp_path), policy, lambda: TODAY)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    site = Site(f"http://127.0.0.1:{sock.getsockname()[1]}", committed_engine)
+    yield site
+    site.http.close()
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(request):
+    """shots("name", page) saves test-artifacts/e2e/<test>/<n>-name.png."""
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    count = iter(range(1, 100))
+
+    def take(name: str, page) -> Path:
+        path = folder / f"{next(count):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,116 @@
+"""A supervisor records points in Chromium until the person is suspended and sees it on the page; the person
+objects on their own page; the supervisor annuls the record and the person is eligible again."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from api.auth.tokens import Role
+
+pytestmark = [pytest.mark.e2e, pytest.mark.db]
+PERSON = "D110105000123"
+
+
+@pytest.fixture
+def beijing(site):
+    """A Beijing supervisor's token, an institution and a physician registered there."""
+    token = site.token(Role.SUPERVISOR, "110000", "北京市医保局 李科长")
+    site.post(token, "/v1/institutions", {"code": "H11010500001", "name": "朝阳第一医院", "kind": "hospital",
+                                          "region": "110105"})
+    site.post(token, "/v1/practitioners", {"code": PERSON, "name": "王伟", "category": "medical",
+                                           "institution_code": "H11010500001", "registered_on": "2025-01-01"})
+    return token
+
+
+def sign_in(page, site, token: str):
+    page.goto(f"{site.url}/ui")
+    expect(page).to_have_url(re.compile(r"/ui/login"))
+    page.fill("#token", token)
+    page.click("#login-submit")
+
+
+def record(page, violation: str, points: str, day: str, number: str):
+    page.click("#record-points")
+    page.select_option("#f-violation_code", violation)
+    page.fill("#f-points", points)
+    page.fill("#f-decision_date", day)
+    page.fill("#f-case_number", number)
+    page.click("#record-submit")
+    expect(page.locator("#flash")).to_be_visible()
+
+
+def test_recording_points_until_suspension_changes_the_status_on_the_page(site, beijing, browser, shots):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    sign_in(page, site, beijing)
+    page.fill("#q", "王")
+    page.click("#search-submit")
+    page.click(f"text={PERSON}")
+    expect(page.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
+    shots("normal", page)
+
+    # the band: H01 is "heavier", 4–6 points, so the browser refuses 7 before anything is sent
+    page.click("#record-points")
+    page.select_option("#f-violation_code", "H01")
+    expect(page.locator("#band-hint")).to_contain_text("4–6")
+    page.fill("#f-points", "7")
+    assert page.eval_on_selector("#f-points", "e => e.validity.rangeOverflow")
+    page.click("#record-submit")  # the browser keeps the form: nothing is sent
+    expect(page).to_have_url(re.compile(r"/record$"))
+    page.go_back()
+
+    record(page, "H01", "5", "2026-02-10", "京朝医保罚〔2026〕1号")
+    expect(page.locator("#points-this-year")).to_have_text("5")
+    expect(page.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
+    record(page, "H02", "4", "2026-02-20", "京朝医保罚〔2026〕2号")
+    expect(page.locator("#points-this-year")).to_have_text("9")
+    expect(page.locator("#status [data-status]")).to_have_attribute("data-status", "suspended")
+    expect(page.locator("#timeline .bar.level-suspend[data-year='2026']")).to_have_count(1)
+    expect(page.locator("#timeline g.span.suspended")).to_have_attribute("data-from", "2026-02-21")
+    expect(page.locator("#eligible-again")).to_have_text("2026-03-21")
+    shots("suspended", page)
+
+    page.select_option("#f-months", "3")
+    page.fill("#f-reason", "情节较重")
+    page.click("#decide-submit")
+    expect(page.locator("#eligible-again")).to_have_text("2026-05-21")
+    expect(page.locator("#decide")).to_have_count(0)
+
+    page.click("#lang-toggle")
+    expect(page.locator("#status")).to_contain_text("Suspended")
+    shots("suspended-3-months-en", page)
+
+
+def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_returns(site, beijing, browser, shots):
+    for points, violation, day in ((5, "H01", "2026-02-10"), (4, "H02", "2026-02-20")):
+        site.post(beijing, "/v1/cases", {
+            "violation_code": violation, "decision_date": day, "case_number": f"京朝医保罚〔2026〕{points}号",
+            "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001",
+            "people": [{"practitioner_code": PERSON, "points": points, "responsibility": "main"}]})
+
+    physician = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    sign_in(physician, site, site.token(Role.PRACTITIONER, PERSON, "王伟"))
+    expect(physician).to_have_url(re.compile(r"/ui/me$"))
+    expect(physician.locator("#status [data-status]")).to_have_attribute("data-status", "suspended")
+    physician.locator("tr", has_text="京朝医保罚〔2026〕4号").locator(".object-link").click()
+    physician.fill("#f-reason", "该处方并非本人开具")
+    physician.click("#objection-submit")
+    expect(physician.locator("#flash")).to_be_visible()
+    shots("objection-filed", physician)
+
+    supervisor = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    sign_in(supervisor, site, beijing)
+    supervisor.click("text=异议复核")
+    expect(supervisor.locator("#objections")).to_contain_text("该处方并非本人开具")
+    supervisor.locator("#objections a.button").first.click()
+    expect(supervisor.locator("#f-points")).to_be_disabled()
+    supervisor.check("#outcome-annul")
+    supervisor.fill("#f-reason", "异议成立, 撤销记分")
+    supervisor.click("#review-submit")
+    expect(supervisor.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
+    expect(supervisor.locator("#points-this-year")).to_have_text("5")
+    shots("annulled", supervisor)
+
+    physician.reload()
+    expect(physician.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
+    expect(physician.locator(".o-reviewed")).to_have_count(1)
+    shots("eligible-again", physician)
