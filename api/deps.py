@@ -15,7 +15,7 @@ from api.clock import utcnow
 from api.db.engine import unit_of_work
 from api.eligibility.versions import STANDING_CHANGED
 from api.errors import Forbidden, Unauthorized
-from api.live import app_engine
+from api.live import app_engine, read_session
 from points import Policy
 
 
@@ -27,6 +27,12 @@ def get_session(request: Request) -> Iterator[Session]:
     with unit_of_work(engine_of(request)) as session:
         yield session
     request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """For views that only read: on SQLite a plain BEGIN, so page views never queue behind writers."""
+    with read_session(engine_of(request)) as session:
+        yield session
 
 
 async def get_policy(request: Request) -> Policy:
@@ -69,6 +75,7 @@ SECURITY = {"security": [{"HTTPBearer": []}, {"APIKeyHeader": []}]}
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 TodayDep = Annotated[date, Depends(get_today)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

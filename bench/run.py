@@ -5,8 +5,8 @@
 
 Builds a database of N practitioners with realistic point records, starts the API (one uvicorn worker) in
 its own process, and measures from this process over loopback: (a) a bare FastAPI endpoint returning a
-constant, (b) GET /v1/eligibility, (c) 1,000,000 batch lines (10 requests of 100,000), the time for a status
-change made elsewhere to reach eligibility answers, and (d) the year-rollover, daily-transition and
+constant, (b) GET /v1/eligibility, (c) 1,000,000 batch lines (10 requests of 100,000), (e) the supervisor's
+person page and search, the time for a status change made elsewhere to reach eligibility answers, and (d) the year-rollover, daily-transition and
 claim-sweep jobs over everyone.
 """
 import argparse
@@ -42,6 +42,7 @@ from bench.load import run_wrk
 RESULTS = Path(__file__).parent / "results"
 SECRET = "bench-secret"
 PORT = 8765
+PAGE_CONNECTIONS = 10  # people at screens, not machines
 
 
 def log(message: str) -> None:
@@ -155,6 +156,7 @@ def bench(kind: str, args) -> dict:
     built = build(engine, url, policy, args.people, today_in_china(), log=log)
     with Session(engine) as session:
         token = issue_token(session, SECRET.encode(), "bench", Role.SETTLEMENT, "000000", "bench")[0]
+        supervisor = issue_token(session, SECRET.encode(), "bench", Role.SUPERVISOR, "000000", "bench")[0]
         session.commit()
     codes = codes_by_status(engine)
     sample = codes["normal"][:8000] + codes["suspended"][:1000] + codes["banned"][:1000]
@@ -169,6 +171,12 @@ def bench(kind: str, args) -> dict:
         log("(c) 1,000,000 batch lines")
         batch = batch_million(token, sample, 1)
         batch2 = batch_million(token, sample, 2)
+        log("(e) pages: a person's page (timeline picture) and a search, signed in as a supervisor")
+        pages = {name: run_wrk(f"http://127.0.0.1:{PORT}/ui/people", PAGE_CONNECTIONS, args.seconds,
+                               {"Cookie": f"points_session={supervisor}"}, page_paths)
+                 for name, page_paths in (
+                     ("person", [f"/ui/people/{c}" for c in codes["suspended"][:500] + codes["normal"][:500]]),
+                     ("search", [f"/ui/people?q={c[:9]}" for c in codes["normal"][:1000]]))}
         log("status change made by another process -> visible in answers")
         seen = visibility(engine, policy, token)
     finally:
@@ -178,7 +186,7 @@ def bench(kind: str, args) -> dict:
     jobs = run_jobs(engine, policy)
     engine.dispose()
     return {"kind": kind, "built": built, "bare": bare, "single": single, "batch": batch, "batch2": batch2,
-            "visible_s": seen,
+            "pages": pages, "visible_s": seen,
             "jobs": {k: (round(t, 2), r) for k, (t, r) in jobs.items()}}
 
 
@@ -199,6 +207,10 @@ def table(results: list[dict], args) -> str:
     row("(b) non-2xx responses", lambda r: f"{r['single']['non_2xx']}")
     row("(c) 1,000,000 batch lines, 1 request in flight: s", lambda r: f"{r['batch']['seconds']:.2f}")
     row("(c) 1,000,000 batch lines, 2 in flight: s", lambda r: f"{r['batch2']['seconds']:.2f}")
+    for name in ("person", "search"):
+        row(f"(e) page /ui/{name} ({PAGE_CONNECTIONS} connections): req/s",
+            lambda r, n=name: f"{r['pages'][n]['rps']:,.0f}")
+        row("(e) p50 / p99 ms", lambda r, n=name: f"{r['pages'][n]['p50_ms']:.1f} / {r['pages'][n]['p99_ms']:.1f}")
     row("status change visible after: s", lambda r: f"{r['visible_s']:.3f}")
     for job in ("year_rollover", "status_transitions", "claims_full_sweep"):
         row(f"(d) {job}: s", lambda r, j=job: f"{r['jobs'][j][0]:.1f}")

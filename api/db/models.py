@@ -74,6 +74,9 @@ class PractitionerCreate(PractitionerBase):
 
 
 class Practitioner(PractitionerBase, table=True):
+    # the supervisors' search by name prefix (LIKE 'x%' on PostgreSQL needs text_pattern_ops whatever the collation)
+    __table_args__ = (Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
+
     id: int | None = Field(default=None, primary_key=True)
     region: str = Field(max_length=6, description="administering region: from the code")
     created_at: datetime = _created()

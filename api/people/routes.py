@@ -5,7 +5,7 @@ from sqlalchemy import select
 from api.access import ensure_can_view, ensure_institution
 from api.auth.tokens import Principal
 from api.db.models import Objection, Practitioner, Registration
-from api.deps import PolicyDep, PractitionerDep, SessionDep, StaffViewerDep, TodayDep
+from api.deps import PolicyDep, PractitionerDep, ReadSessionDep, SessionDep, StaffViewerDep, TodayDep
 from api.eligibility.repository import load_standings
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["people"])
 
 @router.get("/practitioners/{code}", response_model=PersonView,
             summary="One person's record: points, sanctions, reviews (a supervisor of the region, or their institution)")
-def get_practitioner(code: str, session: SessionDep, who: StaffViewerDep, policy: PolicyDep, today: TodayDep):
+def get_practitioner(code: str, session: ReadSessionDep, who: StaffViewerDep, policy: PolicyDep, today: TodayDep):
     person = ledger.get_practitioner(session, code)
     ensure_can_view(session, who, person)
     return person_view(session, person, policy, today)
@@ -50,7 +50,7 @@ def _me(session, who: Principal) -> Practitioner:
 
 @router.get("/me", response_model=PersonView, tags=["practitioners"],
             summary="My record: this year's points, every record with its reason, status, return date, repair left")
-def me(session: SessionDep, who: PractitionerDep, policy: PolicyDep, today: TodayDep):
+def me(session: ReadSessionDep, who: PractitionerDep, policy: PolicyDep, today: TodayDep):
     return person_view(session, _me(session, who), policy, today)
 
 

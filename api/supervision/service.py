@@ -1,5 +1,6 @@
 """Supervisor use cases that combine ledger steps: cases with several people, reviews closing objections,
 registration of new people, region-scoped listings."""
+import re
 from datetime import date
 
 from sqlalchemy import exists, func, or_, select
@@ -15,6 +16,9 @@ from api.ledger.status import refresh_statuses
 from api.practitioners.service import create_practitioner
 from api.supervision.schemas import CaseCreate, PractitionerRegister, ReviewIn
 from points import Policy
+
+CODE_PREFIX = re.compile(r"[A-Za-z]{1,2}\d+|D|HY|HJ", re.IGNORECASE)
+CODE_MAX = 16
 
 
 def register_practitioner(session: Session, who: Principal, data: PractitionerRegister, policy: Policy,
@@ -89,16 +93,28 @@ def objections(session: Session, who: Principal, state: str, limit: int) -> list
 
 
 def search_people(session: Session, who: Principal, text: str, limit: int = 50):
-    """People in scope whose code starts with, or whose name contains, `text`: (code, name, category, region,
-    status, status_until) rows, no ORM objects."""
+    """People in scope whose code or name starts with `text`, as column rows (no ORM objects); both prefixes are
+    answered from an index on SQLite and PostgreSQL."""
     text = text.strip()
     query = (select(Practitioner.code, Practitioner.name, Practitioner.category, Practitioner.region,
                     Practitioner.status, Practitioner.status_until)
              .where(people_in_scope(who)).order_by(Practitioner.code).limit(limit))
-    if text:
-        query = query.where(or_(Practitioner.code.startswith(text.upper(), autoescape=True),
-                                Practitioner.name.contains(text, autoescape=True)))
+    if CODE_PREFIX.fullmatch(text):
+        # codes are [0-9A-Z]: every collation orders them bytewise, so a range finds the prefix
+        prefix = text.upper()
+        query = query.where(Practitioner.code >= prefix, Practitioner.code <= prefix.ljust(CODE_MAX, "Z"))
+    elif text:
+        query = query.where(_name_starts_with(session.get_bind().dialect.name, text))
     return session.execute(query).all()
+
+
+def _name_starts_with(dialect: str, prefix: str):
+    """SQLite's GLOB and PostgreSQL's LIKE (index with text_pattern_ops) use the name index; SQLite's LIKE
+    would not (it ignores case)."""
+    if dialect == "sqlite":
+        return Practitioner.name.op("GLOB")(re.sub(r"([*?\[])", r"[\1]", prefix) + "*")
+    return Practitioner.name.startswith(prefix, autoescape=True)
+
 
 
 def objections_to_review(session: Session, who: Principal, limit: int = 200):

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
-from api.deps import MAX_ID, PolicyDep, SessionDep, TodayDep
+from api.deps import MAX_ID, PolicyDep, ReadSessionDep, SessionDep, TodayDep
 from api.errors import NotFound
 from api.ledger import service as ledger
 from api.people.service import file_objection
@@ -26,7 +26,7 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/me")
-def me(request: Request, session: SessionDep, who: PagePractitionerDep, policy: PolicyDep, today: TodayDep):
+def me(request: Request, session: ReadSessionDep, who: PagePractitionerDep, policy: PolicyDep, today: TodayDep):
     view = person_view(session, ledger.get_practitioner(session, who.scope), policy, today)
     context = person_context(view, policy, today) | {"done": request.query_params.get("done"), "own": True}
     return page(request, "person.html", context, principal=who)
@@ -44,7 +44,7 @@ def _objection_page(request: Request, session: Session, who: Principal, record_i
 
 
 @router.get("/me/records/{record_id}/objection")
-def objection_form(request: Request, record_id: RecordId, session: SessionDep, who: PagePractitionerDep,
+def objection_form(request: Request, record_id: RecordId, session: ReadSessionDep, who: PagePractitionerDep,
                    policy: PolicyDep, today: TodayDep):
     return _objection_page(request, session, who, record_id, policy, today)
 

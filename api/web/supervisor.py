@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.access import ensure_can_view
 from api.auth.tokens import Principal
-from api.deps import MAX_ID, PolicyDep, SessionDep, TodayDep
+from api.deps import MAX_ID, PolicyDep, ReadSessionDep, SessionDep, TodayDep
 from api.ledger import service as ledger
 from api.ledger.schemas import SuspensionDecisionCreate
 from api.people.view import person_view
@@ -32,7 +32,7 @@ def _done(location: str, replayed: bool, outcome: str) -> RedirectResponse:
 
 
 @router.get("/people")
-def search(request: Request, session: SessionDep, who: PageSupervisorDep,
+def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep,
            q: Annotated[str, Query(max_length=64)] = ""):
     rows = service.search_people(session, who, q)
     return page(request, "people.html", {"q": q, "rows": rows}, principal=who)
@@ -49,7 +49,7 @@ def _person_page(request: Request, session: Session, who: Principal, code: str, 
 
 
 @router.get("/people/{code}")
-def person(request: Request, code: str, session: SessionDep, who: PageSupervisorDep, policy: PolicyDep,
+def person(request: Request, code: str, session: ReadSessionDep, who: PageSupervisorDep, policy: PolicyDep,
            today: TodayDep):
     return _person_page(request, session, who, code, policy, today)
 
@@ -68,7 +68,7 @@ def _record_page(request: Request, session: Session, who: Principal, code: str, 
 
 
 @router.get("/people/{code}/record")
-def record_form(request: Request, code: str, session: SessionDep, who: PageSupervisorDep, policy: PolicyDep,
+def record_form(request: Request, code: str, session: ReadSessionDep, who: PageSupervisorDep, policy: PolicyDep,
                 today: TodayDep):
     return _record_page(request, session, who, code, policy, today)
 
@@ -104,7 +104,7 @@ def decide(request: Request, code: str, form: FormDep, session: SessionDep, who:
 
 
 @router.get("/objections")
-def objections(request: Request, session: SessionDep, who: PageSupervisorDep):
+def objections(request: Request, session: ReadSessionDep, who: PageSupervisorDep):
     return page(request, "objections.html", {"rows": service.objections_to_review(session, who)}, principal=who)
 
 
@@ -120,7 +120,7 @@ def _review_page(request: Request, session: Session, who: Principal, record_id: 
 
 
 @router.get("/records/{record_id}/review")
-def review_form(request: Request, record_id: RecordId, session: SessionDep, who: PageSupervisorDep,
+def review_form(request: Request, record_id: RecordId, session: ReadSessionDep, who: PageSupervisorDep,
                 policy: PolicyDep, today: TodayDep):
     return _review_page(request, session, who, record_id, policy, today)
 

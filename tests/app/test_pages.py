@@ -72,7 +72,9 @@ def test_search_finds_people_by_code_or_name_within_the_region_only(api, people)
     assert PERSON in api.client.get("/ui/people", params={"q": "d1101050001"}).text
     assert PERSON in api.client.get("/ui/people", params={"q": "王"}).text
     assert PERSON not in api.client.get("/ui/people", params={"q": "张"}).text
-    assert 'id="people"' not in api.client.get("/ui/people", params={"q": "%"}).text  # LIKE wildcards are literal
+    assert PERSON not in api.client.get("/ui/people", params={"q": "伟"}).text  # names match from the start
+    for wildcard in ("%", "*", "_", "?", "["):  # LIKE and GLOB wildcards are literal
+        assert 'id="people"' not in api.client.get("/ui/people", params={"q": wildcard}).text
     sign_in(api, scope="120000", name="天津")
     assert PERSON not in api.client.get("/ui/people", params={"q": "王"}).text
     r = api.client.get(f"/ui/people/{PERSON}")

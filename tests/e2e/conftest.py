@@ -90,6 +90,20 @@ def browser(chromium):
 
 
 @pytest.fixture
+def console_errors():
+    """Pages opened with watch(page) report script errors and refused resources (CSP) here."""
+    errors: list[str] = []
+
+    def watch(page):
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+
+    yield watch
+    assert errors == [], errors
+
+
+@pytest.fixture
 def shots(request):
     """shots("name", page) saves test-artifacts/e2e/<test>/<n>-name.png."""
     folder = ARTIFACTS / request.node.name

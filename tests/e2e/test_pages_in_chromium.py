@@ -39,8 +39,9 @@ def record(page, violation: str, points: str, day: str, number: str):
     expect(page.locator("#flash")).to_be_visible()
 
 
-def test_recording_points_until_suspension_changes_the_status_on_the_page(site, beijing, browser, shots):
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
+def test_recording_points_until_suspension_changes_the_status_on_the_page(site, beijing, browser, shots,
+                                                                          console_errors):
+    page = console_errors(browser.new_page(viewport={"width": 1100, "height": 900}))
     sign_in(page, site, beijing)
     page.fill("#q", "王")
     page.click("#search-submit")
@@ -80,14 +81,15 @@ def test_recording_points_until_suspension_changes_the_status_on_the_page(site, 
     shots("suspended-3-months-en", page)
 
 
-def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_returns(site, beijing, browser, shots):
+def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_returns(site, beijing, browser, shots,
+                                                                                    console_errors):
     for points, violation, day in ((5, "H01", "2026-02-10"), (4, "H02", "2026-02-20")):
         site.post(beijing, "/v1/cases", {
             "violation_code": violation, "decision_date": day, "case_number": f"京朝医保罚〔2026〕{points}号",
             "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001",
             "people": [{"practitioner_code": PERSON, "points": points, "responsibility": "main"}]})
 
-    physician = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    physician = console_errors(browser.new_context(viewport={"width": 1100, "height": 900}).new_page())
     sign_in(physician, site, site.token(Role.PRACTITIONER, PERSON, "王伟"))
     expect(physician).to_have_url(re.compile(r"/ui/me$"))
     expect(physician.locator("#status [data-status]")).to_have_attribute("data-status", "suspended")
@@ -97,7 +99,7 @@ def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_retur
     expect(physician.locator("#flash")).to_be_visible()
     shots("objection-filed", physician)
 
-    supervisor = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    supervisor = console_errors(browser.new_context(viewport={"width": 1100, "height": 900}).new_page())
     sign_in(supervisor, site, beijing)
     supervisor.click("text=异议复核")
     expect(supervisor.locator("#objections")).to_contain_text("该处方并非本人开具")

@@ -28,6 +28,10 @@ document.addEventListener("DOMContentLoaded", () => {
     outcomes.forEach((o) => o.addEventListener("change", sync));
     sync();
   }
+  // The "saved" message is shown once: a reload does not repeat it.
+  if (document.getElementById("flash") && location.search.includes("done=")) {
+    history.replaceState(null, "", location.pathname);
+  }
   // A form is sent once: the button is disabled after the first click (the server also ignores repeats).
   document.querySelectorAll("form[method=post]").forEach((form) => {
     form.addEventListener("submit", () => {
