@@ -92,13 +92,15 @@ def objections(session: Session, who: Principal, state: str, limit: int) -> list
                                 .order_by(Objection.id).limit(limit)))
 
 
-def search_people(session: Session, who: Principal, text: str, limit: int = 50):
-    """People in scope whose code or name starts with `text`, as column rows (no ORM objects); both prefixes are
-    answered from an index on SQLite and PostgreSQL."""
+def search_people(session: Session, who: Principal, text: str, status: str | None = None, limit: int = 50):
+    """People in scope whose code or name starts with `text` (and in `status`), as column rows (no ORM objects);
+    both prefixes are answered from an index on SQLite and PostgreSQL."""
     text = text.strip()
     query = (select(Practitioner.code, Practitioner.name, Practitioner.category, Practitioner.region,
-                    Practitioner.status, Practitioner.status_until)
+                    Practitioner.status, Practitioner.status_until, Practitioner.status_as_of)
              .where(people_in_scope(who)).order_by(Practitioner.code).limit(limit))
+    if status:
+        query = query.where(Practitioner.status == status)
     if CODE_PREFIX.fullmatch(text):
         # codes are [0-9A-Z]: every collation orders them bytewise, so a range finds the prefix
         prefix = text.upper()

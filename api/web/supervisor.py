@@ -2,7 +2,7 @@
 Each form goes through the same service functions as the API; a rule the form breaks shows the form again."""
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -20,11 +20,12 @@ from api.web.auth import PageSupervisorDep
 from api.web.forms import FormDep, FormErrors, parse, submit_once, undo
 from api.web.person import person_context
 from api.web.render import page
-from points import Policy
+from points import Policy, Status
 from points.errors import DomainError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SEARCH_LIMIT = 50
 
 
 def _done(location: str, replayed: bool, outcome: str) -> RedirectResponse:
@@ -32,10 +33,11 @@ def _done(location: str, replayed: bool, outcome: str) -> RedirectResponse:
 
 
 @router.get("/people")
-def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep,
-           q: Annotated[str, Query(max_length=64)] = ""):
-    rows = service.search_people(session, who, q)
-    return page(request, "people.html", {"q": q, "rows": rows}, principal=who)
+def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep, today: TodayDep,
+           q: Annotated[str, Query(max_length=64)] = "", status: Status | Literal[""] = ""):
+    rows = service.search_people(session, who, q, status or None, SEARCH_LIMIT)
+    return page(request, "people.html", {"q": q, "status": status, "statuses": list(Status), "rows": rows,
+                                         "limit": SEARCH_LIMIT, "today": today}, principal=who)
 
 
 def _person_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,

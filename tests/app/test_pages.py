@@ -75,6 +75,9 @@ def test_search_finds_people_by_code_or_name_within_the_region_only(api, people)
     assert PERSON not in api.client.get("/ui/people", params={"q": "伟"}).text  # names match from the start
     for wildcard in ("%", "*", "_", "?", "["):  # LIKE and GLOB wildcards are literal
         assert 'id="people"' not in api.client.get("/ui/people", params={"q": wildcard}).text
+    assert PERSON in api.client.get("/ui/people", params={"status": "normal"}).text
+    assert PERSON not in api.client.get("/ui/people", params={"status": "suspended"}).text
+    assert api.client.get("/ui/people", params={"status": "asleep"}).status_code == 422
     sign_in(api, scope="120000", name="天津")
     assert PERSON not in api.client.get("/ui/people", params={"q": "王"}).text
     r = api.client.get(f"/ui/people/{PERSON}")
