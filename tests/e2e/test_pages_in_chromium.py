@@ -45,6 +45,8 @@ def test_recording_points_until_suspension_changes_the_status_on_the_page(site, 
     sign_in(page, site, beijing)
     page.fill("#q", "王")
     page.click("#search-submit")
+    expect(page.locator("#people")).to_contain_text("王伟")
+    shots("search", page)
     page.click(f"text={PERSON}")
     expect(page.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
     shots("normal", page)
