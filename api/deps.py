@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -73,6 +73,7 @@ SECURITY = {"security": [{"HTTPBearer": []}, {"APIKeyHeader": []}]}
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]  # a row id in the URL
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]

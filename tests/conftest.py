@@ -75,6 +75,16 @@ def session(engine) -> Iterator[Session]:
         outer.rollback()
 
 
+def issue_test_token(engine, secret: bytes, role, scope: str, name: str, days: float = 1) -> str:
+    """A signed token, committed, as `points token issue` would make it."""
+    from api.auth.service import issue_token
+
+    with Session(engine) as session:
+        token, _ = issue_token(session, secret, "test", role, scope, name, days)
+        session.commit()
+    return token
+
+
 @pytest.fixture(scope="session")
 def policy():
     return load_policy()

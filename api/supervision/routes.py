@@ -3,12 +3,12 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from api.access import ensure_can_view, ensure_region
 from api.db.models import InstitutionCreate, InstitutionPublic, PointRecordPublic
-from api.deps import MAX_ID, PolicyDep, SessionDep, SupervisorDep, TodayDep
+from api.deps import MAX_ID, IdPath, PolicyDep, SessionDep, SupervisorDep, TodayDep
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
 from api.ledger.schemas import RegistrationCreate, RepairCreate, SuspensionDecisionCreate
@@ -87,7 +87,7 @@ def record_case(body: CaseCreate, session: SessionDep, who: SupervisorDep, polic
 
 @router.post("/records/{record_id}/reviews", response_model=ReviewPublic, status_code=201,
              summary="Review a record (after an objection or on appeal): confirm, change the points, or annul")
-def review_record(record_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ReviewIn, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
+def review_record(record_id: IdPath, body: ReviewIn, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
                   today: TodayDep, idem: IdempotencyDep):
     def run():
         row, closed, person = service.review(session, who, record_id, body, policy, today)

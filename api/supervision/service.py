@@ -85,11 +85,16 @@ def list_people(session: Session, who: Principal, policy: Policy, today: date, s
     return list(session.scalars(query.limit(limit) if limit else query))
 
 
-def objections(session: Session, who: Principal, state: str, limit: int) -> list[Objection]:
-    """Objections about people in the supervisor's region, oldest first."""
-    return list(session.scalars(select(Objection).join(Practitioner, Practitioner.id == Objection.practitioner_id)
-                                .where(Objection.state == state, people_in_scope(who))
-                                .order_by(Objection.id).limit(limit)))
+def objections(session: Session, who: Principal, state: str = "open", limit: int = 200):
+    """Objections about people in the supervisor's region, oldest first, with the person and the record:
+    column rows (an ObjectionView's fields plus code, name, case_number, points, decision_date)."""
+    return session.execute(
+        select(Objection.id, Objection.record_id, Objection.state, Objection.reason, Objection.filed_at,
+               Objection.review_id, Practitioner.code, Practitioner.name, PointRecord.case_number,
+               PointRecord.points, PointRecord.decision_date)
+        .join(Practitioner, Practitioner.id == Objection.practitioner_id)
+        .join(PointRecord, PointRecord.id == Objection.record_id)
+        .where(Objection.state == state, people_in_scope(who)).order_by(Objection.id).limit(limit)).all()
 
 
 def search_people(session: Session, who: Principal, text: str, status: str | None = None, limit: int = 50):
@@ -116,14 +121,3 @@ def _name_starts_with(dialect: str, prefix: str):
     if dialect == "sqlite":
         return Practitioner.name.op("GLOB")(re.sub(r"([*?\[])", r"[\1]", prefix) + "*")
     return Practitioner.name.startswith(prefix, autoescape=True)
-
-
-
-def objections_to_review(session: Session, who: Principal, limit: int = 200):
-    """Open objections in the supervisor's region with the person and the record: column rows, oldest first."""
-    return session.execute(
-        select(Objection.id, Objection.record_id, Objection.reason, Objection.filed_at, Practitioner.code,
-               Practitioner.name, PointRecord.case_number, PointRecord.points, PointRecord.decision_date)
-        .join(Practitioner, Practitioner.id == Objection.practitioner_id)
-        .join(PointRecord, PointRecord.id == Objection.record_id)
-        .where(Objection.state == "open", people_in_scope(who)).order_by(Objection.id).limit(limit)).all()

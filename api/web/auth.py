@@ -28,6 +28,11 @@ class LoginRequired(Exception):
         return f"/ui/login?next={quote(self.next_path, safe='/')}" + (f"&reason={self.reason}" if self.reason else "")
 
 
+def path_with_query(url) -> str:
+    """A request's URL or a parsed Referer, as a path on this site."""
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
 def safe_next(path: str | None, default: str = "/ui") -> str:
     """Only our own pages: an absolute path under /ui, never another host."""
     if path and path.startswith("/ui") and not path.startswith("//") and "\\" not in path:
@@ -58,10 +63,9 @@ def check_csrf(request: Request, principal: Principal, form: dict[str, str]) -> 
 
 
 def page_principal(request: Request) -> Principal:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    here = path_with_query(request.url)
     if request.method != "GET":  # after signing in again, back to the page that held the form
-        referer = urlsplit(request.headers.get("referer", ""))
-        here = referer.path + (f"?{referer.query}" if referer.query else "")
+        here = path_with_query(urlsplit(request.headers.get("referer", "")))
     try:
         return authenticate_state(request.app.state, request.cookies.get(SESSION_COOKIE))
     except Unauthorized as exc:

@@ -1,9 +1,11 @@
 """HTML forms: read them, validate them with the API's own request models (so the pages and the API enforce
 the same limits), and submit each form once: its hidden key is the Idempotency-Key."""
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
@@ -56,6 +58,18 @@ def submit_once(request: Request, session: Session, principal: Principal, form: 
 
     response = idem.run(payload, run)
     return response.headers.get("Idempotent-Replayed") == "true"
+
+
+def form_state(form: dict | None, errors: dict | None, error, defaults: dict | None = None) -> dict:
+    """What a form template needs: the values (as typed, or the defaults), field errors, the error, and the
+    form's key (kept across a refused submission, so the corrected one still saves once)."""
+    form = form or defaults or {}
+    return {"form": form, "errors": errors or {}, "error": error, "form_key": form.get("form_key") or uuid.uuid4().hex}
+
+
+def saved(location: str, replayed: bool, outcome: str) -> RedirectResponse:
+    """Post/redirect/get: the next page says what was saved, or that this form had been saved before."""
+    return RedirectResponse(f"{location}?done={'replayed' if replayed else outcome}", status_code=303)
 
 
 def undo(session: Session, exc: Exception) -> tuple[dict[str, str], Exception | None, int]:

@@ -1,28 +1,24 @@
 """A practitioner's own pages: their record with its timeline, and objecting to one record."""
-import uuid
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Request
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
-from api.deps import MAX_ID, PolicyDep, ReadSessionDep, SessionDep, TodayDep
+from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
 from api.errors import NotFound
 from api.ledger import service as ledger
 from api.people.service import file_objection
 from api.people.view import person_view
 from api.supervision.schemas import ObjectionIn
 from api.web.auth import PagePractitionerDep
-from api.web.forms import FormDep, FormErrors, parse, submit_once, undo
+from api.web.forms import FormDep, FormErrors, form_state, parse, saved, submit_once, undo
 from api.web.person import person_context
 from api.web.render import page
 from points import Policy
 from points.errors import DomainError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/me")
@@ -38,19 +34,18 @@ def _objection_page(request: Request, session: Session, who: Principal, record_i
     record = next((r for r in view.records if r.id == record_id), None)
     if record is None:
         raise NotFound(f"you have no record {record_id}", "RECORD_NOT_FOUND")
-    return page(request, "objection.html", {
-        "view": view, "record": record, "form": form or {}, "errors": errors or {}, "error": error,
-        "form_key": (form or {}).get("form_key") or uuid.uuid4().hex}, status, principal=who)
+    return page(request, "objection.html", {"view": view, "record": record} | form_state(form, errors, error),
+                status, principal=who)
 
 
 @router.get("/me/records/{record_id}/objection")
-def objection_form(request: Request, record_id: RecordId, session: ReadSessionDep, who: PagePractitionerDep,
+def objection_form(request: Request, record_id: IdPath, session: ReadSessionDep, who: PagePractitionerDep,
                    policy: PolicyDep, today: TodayDep):
     return _objection_page(request, session, who, record_id, policy, today)
 
 
 @router.post("/me/records/{record_id}/objection")
-def object_to(request: Request, record_id: RecordId, form: FormDep, session: SessionDep, who: PagePractitionerDep,
+def object_to(request: Request, record_id: IdPath, form: FormDep, session: SessionDep, who: PagePractitionerDep,
               policy: PolicyDep, today: TodayDep):
     try:
         body = parse(ObjectionIn, form, record_id=record_id)
@@ -60,4 +55,4 @@ def object_to(request: Request, record_id: RecordId, form: FormDep, session: Ses
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _objection_page(request, session, who, record_id, policy, today, form, errors, error, status)
-    return RedirectResponse(f"/ui/me?done={'replayed' if replayed else 'objected'}", status_code=303)
+    return saved("/ui/me", replayed, "objected")

@@ -5,7 +5,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.web.auth import LANG_COOKIE, csrf_token
+from api.web.auth import LANG_COOKIE, csrf_token, path_with_query
 from api.web.i18n import DEFAULT, LANGUAGES, translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -26,8 +26,7 @@ def language(request: Request) -> str:
 
 def page(request: Request, name: str, context: dict | None = None, status: int = 200, principal=None) -> HTMLResponse:
     lang = language(request)
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    base = {"lang": lang, "t": translator(lang), "principal": principal, "here": here,
+    base = {"lang": lang, "t": translator(lang), "principal": principal, "here": path_with_query(request.url),
             "csrf": csrf_token(request, principal) if principal else "", "errors": {}, "form": {}}
     response = templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status)
     response.headers.update(SECURITY_HEADERS)

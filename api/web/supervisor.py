@@ -4,32 +4,26 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
 from api.access import ensure_can_view
 from api.auth.tokens import Principal
-from api.deps import MAX_ID, PolicyDep, ReadSessionDep, SessionDep, TodayDep
+from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
 from api.ledger import service as ledger
 from api.ledger.schemas import SuspensionDecisionCreate
 from api.people.view import person_view
 from api.supervision import service
 from api.supervision.schemas import CaseCreate, ReviewIn
 from api.web.auth import PageSupervisorDep
-from api.web.forms import FormDep, FormErrors, parse, submit_once, undo
+from api.web.forms import FormDep, FormErrors, form_state, parse, saved, submit_once, undo
 from api.web.person import person_context
 from api.web.render import page
 from points import Policy, Status
 from points.errors import DomainError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SEARCH_LIMIT = 50
-
-
-def _done(location: str, replayed: bool, outcome: str) -> RedirectResponse:
-    return RedirectResponse(f"{location}?done={'replayed' if replayed else outcome}", status_code=303)
 
 
 @router.get("/people")
@@ -61,12 +55,10 @@ def _record_page(request: Request, session: Session, who: Principal, code: str, 
     person = ledger.get_practitioner(session, code)
     ensure_can_view(session, who, person)
     view = person_view(session, person, policy, today)
-    form = form or {"decision_date": today.isoformat(), "authority": who.name, "responsibility": "main",
-                    "institution_code": next((r.institution_code for r in view.registrations if r.ends_on is None),
-                                             "")}
-    return page(request, "record.html", {
-        "view": view, "violations": policy.catalogue(person.region, today), "form": form, "errors": errors or {},
-        "error": error, "form_key": form.get("form_key") or uuid.uuid4().hex}, status, principal=who)
+    defaults = {"decision_date": today.isoformat(), "authority": who.name, "responsibility": "main",
+                "institution_code": next((r.institution_code for r in view.registrations if r.ends_on is None), "")}
+    return page(request, "record.html", {"view": view, "violations": policy.catalogue(person.region, today)}
+                | form_state(form, errors, error, defaults), status, principal=who)
 
 
 @router.get("/people/{code}/record")
@@ -86,7 +78,7 @@ def record(request: Request, code: str, form: FormDep, session: SessionDep, who:
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _record_page(request, session, who, code, policy, today, form, errors, error, status)
-    return _done(f"/ui/people/{code}", replayed, "recorded")
+    return saved(f"/ui/people/{code}", replayed, "recorded")
 
 
 @router.post("/people/{code}/suspension-decisions")
@@ -102,12 +94,12 @@ def decide(request: Request, code: str, form: FormDep, session: SessionDep, who:
         errors, error, status = undo(session, exc)
         return _person_page(request, session, who, code, policy, today, status, decide_form=form,
                             decide_errors=errors, error=error)
-    return _done(f"/ui/people/{code}", replayed, "decided")
+    return saved(f"/ui/people/{code}", replayed, "decided")
 
 
 @router.get("/objections")
 def objections(request: Request, session: ReadSessionDep, who: PageSupervisorDep):
-    return page(request, "objections.html", {"rows": service.objections_to_review(session, who)}, principal=who)
+    return page(request, "objections.html", {"rows": service.objections(session, who)}, principal=who)
 
 
 def _review_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy, today: date,
@@ -115,20 +107,19 @@ def _review_page(request: Request, session: Session, who: Principal, record_id: 
     record, person = service.record_for_supervisor(session, who, record_id)
     view = person_view(session, person, policy, today)
     shown = next(r for r in view.records if r.id == record.id)
-    return page(request, "review.html", {
-        "view": view, "record": shown, "form": form or {"decided_on": today.isoformat(), "outcome": "confirm"},
-        "errors": errors or {}, "error": error, "form_key": (form or {}).get("form_key") or uuid.uuid4().hex},
-        status, principal=who)
+    return page(request, "review.html", {"view": view, "record": shown}
+                | form_state(form, errors, error, {"decided_on": today.isoformat(), "outcome": "confirm"}),
+                status, principal=who)
 
 
 @router.get("/records/{record_id}/review")
-def review_form(request: Request, record_id: RecordId, session: ReadSessionDep, who: PageSupervisorDep,
+def review_form(request: Request, record_id: IdPath, session: ReadSessionDep, who: PageSupervisorDep,
                 policy: PolicyDep, today: TodayDep):
     return _review_page(request, session, who, record_id, policy, today)
 
 
 @router.post("/records/{record_id}/review")
-def review(request: Request, record_id: RecordId, form: FormDep, session: SessionDep, who: PageSupervisorDep,
+def review(request: Request, record_id: IdPath, form: FormDep, session: SessionDep, who: PageSupervisorDep,
            policy: PolicyDep, today: TodayDep):
     try:
         data = parse(ReviewIn, form)
@@ -138,4 +129,4 @@ def review(request: Request, record_id: RecordId, form: FormDep, session: Sessio
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _review_page(request, session, who, record_id, policy, today, form, errors, error, status)
-    return _done(f"/ui/people/{person.code}", replayed, "reviewed")
+    return saved(f"/ui/people/{person.code}", replayed, "reviewed")

@@ -5,13 +5,11 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from api.auth.service import issue_token
 from api.auth.tokens import Role
 from api.main import create_app
 from api.settings import Settings
-from tests.conftest import wipe
+from tests.conftest import issue_test_token, wipe
 
 SECRET = b"test-secret-key"
 
@@ -32,9 +30,7 @@ class Api:
     engine: object
 
     def token(self, role: Role, scope: str, name: str | None = None, days: float = 1) -> dict:
-        with Session(self.engine) as session:
-            token, _ = issue_token(session, SECRET, "test", role, scope, name or f"{role}-{scope}", days)
-            session.commit()
+        token = issue_test_token(self.engine, SECRET, role, scope, name or f"{role}-{scope}", days)
         return {"Authorization": f"Bearer {token}"}
 
 

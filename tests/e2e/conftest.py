@@ -13,13 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from sqlmodel import Session
 
-from api.auth.service import issue_token
 from api.auth.tokens import Role
 from api.main import create_app
 from api.settings import Settings
-from tests.conftest import wipe
+from tests.conftest import issue_test_token, wipe
 
 CHROMIUM = os.environ.get("POINTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,10 +45,7 @@ class Site:
         self.http = httpx.Client(base_url=url, timeout=10)
 
     def token(self, role: Role, scope: str, name: str) -> str:
-        with Session(self.engine) as session:
-            token, _ = issue_token(session, SECRET.encode(), "e2e", role, scope, name, 1)
-            session.commit()
-        return token
+        return issue_test_token(self.engine, SECRET.encode(), role, scope, name)
 
     def post(self, token: str, path: str, body: dict) -> dict:
         r = self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
@@ -117,3 +112,26 @@ def shots(request):
         return path
 
     return take
+
+
+PERSON = "D110105000123"
+
+
+@pytest.fixture
+def beijing(site) -> str:
+    """A Beijing supervisor's token, an institution and a physician (PERSON) registered there."""
+    token = site.token(Role.SUPERVISOR, "110000", "北京市医保局 李科长")
+    site.post(token, "/v1/institutions", {"code": "H11010500001", "name": "朝阳第一医院", "kind": "hospital",
+                                          "region": "110105"})
+    site.post(token, "/v1/practitioners", {"code": PERSON, "name": "王伟", "category": "medical",
+                                           "institution_code": "H11010500001", "registered_on": "2025-01-01"})
+    return token
+
+
+def record_until_suspended(site: Site, token: str) -> None:
+    """5 + 4 points in February 2026 (cases 京朝医保罚〔2026〕5号 and 4号): suspended 21 February – 20 March."""
+    for points, violation, day in ((5, "H01", "2026-02-10"), (4, "H02", "2026-02-20")):
+        site.post(token, "/v1/cases", {
+            "violation_code": violation, "decision_date": day, "case_number": f"京朝医保罚〔2026〕{points}号",
+            "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001",
+            "people": [{"practitioner_code": PERSON, "points": points, "responsibility": "main"}]})

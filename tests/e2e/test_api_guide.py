@@ -7,10 +7,10 @@ import pytest
 
 from api.auth.tokens import Role
 from api.webhooks.delivery import signature
+from tests.e2e.conftest import record_until_suspended
 
 pytestmark = pytest.mark.db
 GUIDE = Path(__file__).parents[2] / "docs" / "api.md"
-PERSON = "D110105000123"
 
 
 def python_blocks() -> list[str]:
@@ -18,19 +18,10 @@ def python_blocks() -> list[str]:
 
 
 @pytest.fixture
-def suspended_person(site):
+def suspended_person(site, beijing):
     """A physician at 5 + 4 points in February 2026: suspended from 21 February to 20 March."""
-    sup = site.token(Role.SUPERVISOR, "110000", "北京市医保局")
-    site.post(sup, "/v1/institutions", {"code": "H11010500001", "name": "朝阳第一医院", "kind": "hospital",
-                                        "region": "110105"})
-    site.post(sup, "/v1/practitioners", {"code": PERSON, "name": "王伟", "category": "medical",
-                                         "institution_code": "H11010500001", "registered_on": "2025-01-01"})
-    for points, violation, day in ((5, "H01", "2026-02-10"), (4, "H02", "2026-02-20")):
-        site.post(sup, "/v1/cases", {
-            "violation_code": violation, "decision_date": day, "case_number": f"CASE-{points}",
-            "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001",
-            "people": [{"practitioner_code": PERSON, "points": points, "responsibility": "main"}]})
-    return sup
+    record_until_suspended(site, beijing)
+    return beijing
 
 
 def test_the_guides_client_runs_as_written(site, suspended_person, monkeypatch, capsys):

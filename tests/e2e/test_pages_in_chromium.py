@@ -6,20 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from api.auth.tokens import Role
+from tests.e2e.conftest import PERSON, record_until_suspended
 
 pytestmark = [pytest.mark.e2e, pytest.mark.db]
-PERSON = "D110105000123"
-
-
-@pytest.fixture
-def beijing(site):
-    """A Beijing supervisor's token, an institution and a physician registered there."""
-    token = site.token(Role.SUPERVISOR, "110000", "北京市医保局 李科长")
-    site.post(token, "/v1/institutions", {"code": "H11010500001", "name": "朝阳第一医院", "kind": "hospital",
-                                          "region": "110105"})
-    site.post(token, "/v1/practitioners", {"code": PERSON, "name": "王伟", "category": "medical",
-                                           "institution_code": "H11010500001", "registered_on": "2025-01-01"})
-    return token
 
 
 def sign_in(page, site, token: str):
@@ -85,11 +74,7 @@ def test_recording_points_until_suspension_changes_the_status_on_the_page(site, 
 
 def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_returns(site, beijing, browser, shots,
                                                                                     console_errors):
-    for points, violation, day in ((5, "H01", "2026-02-10"), (4, "H02", "2026-02-20")):
-        site.post(beijing, "/v1/cases", {
-            "violation_code": violation, "decision_date": day, "case_number": f"京朝医保罚〔2026〕{points}号",
-            "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001",
-            "people": [{"practitioner_code": PERSON, "points": points, "responsibility": "main"}]})
+    record_until_suspended(site, beijing)
 
     physician = console_errors(browser.new_context(viewport={"width": 1100, "height": 900}).new_page())
     sign_in(physician, site, site.token(Role.PRACTITIONER, PERSON, "王伟"))
