@@ -42,7 +42,9 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None), reload
     from api.settings import get_settings
 
     settings = get_settings()
-    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, reload=reload)
+    # the parser itself stops at POINTS_MAX_HEADER_BYTES (api/server.py), before a long head is buffered
+    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, reload=reload,
+                http="api.server:HeadCappedHttpTools", h11_max_incomplete_event_size=settings.max_header_bytes)
 
 
 @app.command()
@@ -60,6 +62,7 @@ def demo(people: int = typer.Option(300, min=60, help="how many practitioners"))
     from api.db.engine import unit_of_work
     from api.demo import demo_tokens, load_demo
     from api.policy import current_policy
+    from api.private_files import write_private
     from api.settings import get_settings
 
     _migrate()
@@ -72,8 +75,8 @@ def demo(people: int = typer.Option(300, min=60, help="how many practitioners"))
         return
     console.print(f"loaded {report.institutions} institutions, {report.practitioners} practitioners, "
                   f"{report.records} point records")
-    path = get_settings().data_dir / "demo-tokens.txt"
-    path.write_text("".join(f"{who}\t{token}\n" for who, token in tokens), encoding="utf-8")
+    path = get_settings().data_dir / "demo-tokens.txt"  # a national supervisor's token: owner-only (0600)
+    write_private(path, "".join(f"{who}\t{token}\n" for who, token in tokens))
     console.print(f"demo tokens (valid 30 days) written to {path}:")
     for who, token in tokens:
         console.print(f"  {who}: [bold]{token}[/bold]", soft_wrap=True)
@@ -144,19 +147,84 @@ def token_list() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit log's hash chain; exit 1 at the first entry that was edited, removed or inserted."""
-    from api.audit import verify_chain
+def audit_verify(head: list[str] | None = typer.Option(None, "--head", help="a checkpoint line kept by the "
+                                                                          "operator (repeatable)")) -> None:
+    """Check every entry's keyed hash, and the table against the newest checkpoint in the head file and any
+    --head given. Exit 1 if any entry was edited, removed, inserted or rewritten without the key, if entries up
+    to a checkpoint are missing or differ, or if entries are still unkeyed."""
+    from api.audit_head import verify_log
     from api.db.engine import unit_of_work
 
     with unit_of_work() as session:
-        result = verify_chain(session)
-    if result.ok:
-        console.print(f"audit log intact: {result.entries} entries")
+        report = verify_log(session, heads=tuple(head or ()))
+    for note in report.notes:
+        console.print(note, soft_wrap=True)
+    for failure in report.failures:
+        console.print(f"[red]FAIL[/red] {failure}", soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head and append it to the head file (POINTS_AUDIT_HEAD_FILE); print it to keep elsewhere."""
+    from api.audit_head import checkpoint, head_file
+    from api.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        point, written = checkpoint(session)
+    console.print(f"{'appended to' if written else 'already the newest line of'} {head_file()}:")
+    print(point.line())
+
+
+@audit_app.command("reseal")
+def audit_reseal(reason: str = typer.Option("", help="why; kept in the audit log")) -> None:
+    """Re-chain entries written before the audit key under it (once they have been checked), then checkpoint.
+    Refused, exit 1, when the chain is broken."""
+    from api.audit import reseal
+    from api.audit_head import checkpoint
+    from api.db.engine import unit_of_work
+    from api.errors import Conflict
+
+    try:
+        with unit_of_work() as session:
+            checked = reseal(session, "cli", reason)
+    except Conflict as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    if not checked.unkeyed:
+        console.print(f"nothing to reseal: all {checked.entries} entries are keyed")
         return
-    console.print(f"[red]audit log broken at entry {result.broken_at}[/red]: {result.problem} "
-                  f"({result.entries} entries verified before it)")
-    raise typer.Exit(code=1)
+    with unit_of_work() as session:
+        point, _ = checkpoint(session)
+    console.print(f"resealed {checked.entries} entries ({checked.unkeyed} were unkeyed); earlier checkpoints no "
+                  "longer match, the new head is:")
+    print(point.line())
+
+
+@audit_app.command("show")
+def audit_show(person: str = typer.Option(..., help="the person's code"),
+               limit: int = typer.Option(100, min=1, max=1000, help="newest entries to show")) -> None:
+    """A person's history, newest first: when, who, what, before → after, why."""
+    from rich.table import Table
+
+    from api.audit_history import describe_change, person_history
+    from api.db.engine import unit_of_work
+    from api.ledger.service import get_practitioner
+
+    with _reported(), unit_of_work() as session:
+        code = get_practitioner(session, person).code
+        items, more = person_history(session, code, limit, None)
+    table = Table(title=f"history of {code}")
+    for name in ("at (UTC)", "actor", "action"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("change", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for item in items:
+        table.add_row(f"{item.at:%Y-%m-%d %H:%M:%S}", item.actor, item.action, describe_change(item), item.reason)
+    (console if console.is_terminal else Console(width=240)).print(table)  # piped: one change per line
+    if more:
+        console.print(f"(the newest {limit} shown; --limit for more)")
 
 
 @import_app.command("practitioners")
@@ -173,7 +241,7 @@ def import_practitioners(file: Path = typer.Argument(..., exists=True, dir_okay=
     with Progress(console=console, transient=True) as progress, unit_of_work() as session:
         task = progress.add_task("importing", total=max(len(text) - 1, 0))
         report = run_import(session, actor, text, current_policy(), today_in_china(),
-                            on_row=lambda: progress.advance(task))
+                            on_row=lambda: progress.advance(task), source=file.name)
     for error in report.errors:
         console.print(f"[red]line {error.line}[/red] {error.code}: {error.message}")
     console.print(f"{report.rows} rows: {report.practitioners_created} practitioners and "

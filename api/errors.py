@@ -30,3 +30,13 @@ class Conflict(AppError):
 class InvalidRequest(AppError):
     status = 422
     code = "INVALID_REQUEST"
+
+
+class BodyTooLarge(AppError):
+    status = 413
+    code = "BODY_TOO_LARGE"
+
+
+class HeadersTooLarge(AppError):
+    status = 431
+    code = "HEADERS_TOO_LARGE"

@@ -12,14 +12,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from api import audit as audit_chain
 from api.auth.service import TokenCache
 from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
-from api.clock import today_in_china
+from api.clock import today_in_china, utcnow
 from api.deps import engine_of
 from api.eligibility.fastpath import EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
 from api.live import Live, app_engine
+from api.limits import RequestLimits
 from api.logs import install_masking
 from api.people.routes import router as people_router
 from api.policy import load_policy
@@ -101,13 +103,16 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     app.state.engine = engine
     app.state.policy = policy or load_policy(settings.policy_file)
     app.state.today = today or today_in_china
+    app.state.now = utcnow  # the wall clock (UTC) of page sessions; tests move it
     app.state.settings = settings
     app.state.signing_key = None  # read on first use: creating it may write a file
+    audit_chain.configure(settings)  # the audit key, also read on first use
     app.state.tokens = TokenCache()
     app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval)
     install_error_handlers(app)
     if fast_path:
         app.add_middleware(EligibilityFastPath, main=app)
+    app.add_middleware(RequestLimits, main=app)  # added last, so it runs first: before the fast path and routing
     # the settlement hot path first: routes are matched in order
     for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
                    catalogue_router):

@@ -19,6 +19,7 @@ REGIONS = ("110101 110105 110108 120101 120104 310101 310104 320102 330106 34010
 BAND = {1: "L01", 2: "L02", 3: "L03", 4: "H01", 5: "H02", 6: "H03", 7: "S01", 8: "S02", 9: "S03", 10: "F01",
         11: "F02", 12: "F03"}
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
+CLAIMS_CLIENT = "000000:bench"  # the settlement client the claims belong to (its token's scope and name)
 
 
 def _sqlite_value(v):
@@ -101,7 +102,7 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
                 record_id += 1
                 own.append(PointRecord(record_id, violation, points, decided))
                 records.append((record_id, pid, inst[0], violation, points, "main", decided, f"BENCH-{record_id}",
-                                "医保局", "bench", NOW))
+                                "医保局", region, "bench", NOW))
             timeline = derive(Ledger(code, region, tuple(own), registrations=tuple(ledger_regs)), policy)
             for s in timeline.suspensions:
                 sanction_id += 1
@@ -115,7 +116,7 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
             status, until, tally = state.status.value, state.until, timeline.tally(today.year)
         practitioners.append((pid, code, f"人员{pid}", "medical" if prefix == "D" else "pharmacy", region, NOW,
                               status, until, today, 0, 0, tally, today.year, 0))
-        claims.append((pid, f"BENCH-C{pid}", inst[1], code, today - timedelta(days=rnd.randint(1, 300)), False,
+        claims.append((pid, CLAIMS_CLIENT, f"BENCH-C{pid}", inst[1], code, today - timedelta(days=rnd.randint(1, 300)), False,
                        "100.00", "payable", "ELIGIBLE", NOW, None, NOW))
 
     load_rows(engine, "practitioner", ("id", "code", "name", "category", "region", "created_at", "status",
@@ -124,12 +125,12 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
     load_rows(engine, "registration", ("id", "practitioner_id", "institution_id", "starts_on", "ends_on",
                                        "created_at", "created_by"), registrations)
     load_rows(engine, "point_record", ("id", "practitioner_id", "institution_id", "violation_code", "points",
-                                       "responsibility", "decision_date", "case_number", "authority", "recorded_by",
-                                       "recorded_at"), records)
+                                       "responsibility", "decision_date", "case_number", "authority",
+                                       "authority_region", "recorded_by", "recorded_at"), records)
     load_rows(engine, "sanction", ("id", "practitioner_id", "kind", "year", "ordinal", "decided_on",
                                    "trigger_record_id", "starts_on", "ends_on", "months", "months_decided",
                                    "single_record", "cut_short_by", "updated_at"), sanctions)
-    load_rows(engine, "claim", ("id", "ref", "institution_code", "practitioner_code", "service_date", "emergency",
+    load_rows(engine, "claim", ("id", "client", "ref", "institution_code", "practitioner_code", "service_date", "emergency",
                                 "amount", "state", "reason", "submitted_at", "paid_at", "updated_at"), claims)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:

@@ -40,7 +40,7 @@ from bench.build import build, codes_by_status
 from bench.load import run_wrk
 
 RESULTS = Path(__file__).parent / "results"
-SECRET = "bench-secret"
+SECRET = "bench-secret-key-of-at-least-32-bytes"
 PORT = 8765
 PAGE_CONNECTIONS = 10  # people at screens, not machines
 

@@ -1,10 +1,12 @@
 """Domain errors carry a stable machine-readable code and a human message."""
+from points.privacy import mask_id_numbers
 
 
 class DomainError(ValueError):
     code = "DOMAIN_ERROR"
 
     def __init__(self, message: str, code: str | None = None):
+        message = mask_id_numbers(message)  # messages quote inputs; an ID number typed there is not echoed
         super().__init__(message)
         self.message = message
         if code:

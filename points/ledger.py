@@ -46,6 +46,7 @@ class RepairCredit:
     id: int
     activity_date: date
     activity: str = ""
+    region: str = ""  # the granting authority's region, whose rules apply (default: the person's)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ def derive(ledger: Ledger, policy: Policy) -> Timeline:
                     Suspension(year, ordinal, day, item.id, after, months, decision is not None, first, last)
                 )
         else:
+            params = policy.parameters(item.region or ledger.region, day)
+            caps[year] = max(caps[year], params.repair_cap_per_year)
             taken = min(params.repair_points_per_activity, params.repair_cap_per_year - repaired[year], before)
             if taken <= 0:
                 continue

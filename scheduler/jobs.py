@@ -6,9 +6,12 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.audit_head import checkpoint
 from api.claims.service import recheck
 from api.ledger.status import refresh_statuses, roll_over_year
-from api.webhooks.delivery import deliver_due
+from api.settings import get_settings
+from api.webhooks.delivery import run_webhooks
+from api.webhooks.destinations import Allowlist
 from points import Policy
 from points.dates import CHINA, china_date
 
@@ -54,6 +57,12 @@ def instant(now: datetime) -> str:
     return now.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def checkpoint_audit_head(c: JobContext) -> dict:
+    """Idempotent: nothing is written while the head has not moved (safe twice, or from a late run)."""
+    point, written = checkpoint(c.session, now=c.now)
+    return {"checkpointed_seq": point.seq if written else 0}
+
+
 JOBS = [
     Job("year_rollover", {"trigger": "cron", "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 1}, year_of,
         lambda c: roll_over_year(c.session, c.policy, c.today, c.now),
@@ -68,6 +77,9 @@ JOBS = [
         lambda c: recheck(c.session, c.now, full=True),
         description="nightly: every claim re-evaluated against current status"),
     Job("webhook_delivery", {"trigger": "interval", "seconds": 30}, instant,
-        lambda c: deliver_due(c.engine, c.clock), record_idle=False,
-        description="every 30 s: send due status webhooks (signed, retried with backoff)"),
+        lambda c: run_webhooks(c.engine, c.clock, Allowlist(get_settings().webhook_allow)), record_idle=False,
+        description="every 30 s: fan new status events out to subscriptions, send due webhooks (signed, retried "
+                    "with backoff, only to allowlisted destinations)"),
+    Job("audit_checkpoint", {"trigger": "interval", "minutes": 5}, instant, checkpoint_audit_head, record_idle=False,
+        description="every 5 minutes: the audit chain's signed head appended to the head file, if it moved"),
 ]

@@ -85,6 +85,18 @@ def issue_test_token(engine, secret: bytes, role, scope: str, name: str, days: f
     return token
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_settings(tmp_path_factory):
+    """The audit chain's key and head file, for code that runs without an app (an app uses its own settings):
+    nothing is read from or written to the working directory's data/."""
+    from api import audit
+    from api.settings import Settings
+
+    settings = Settings(secret_key="test-secret-key-of-at-least-32-bytes", data_dir=tmp_path_factory.mktemp("data"))
+    audit.configure(settings)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def policy():
     return load_policy()

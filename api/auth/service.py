@@ -6,13 +6,17 @@ from pathlib import Path
 from sqlmodel import Session
 
 from api.audit import audit
+from api.auth.sessions import end_sessions_of_token
 from api.auth.tokens import Principal, Role, new_token_id, sign, verify
 from api.clock import utcnow
 from api.db.models import ApiToken
 from api.errors import AppError, NotFound, Unauthorized
+from api.private_files import write_private
 from api.settings import Settings
+from api.webhooks.service import stop_subscriptions_of_token
 from points.codes import parse_institution_code, parse_person_code
 from points.errors import DomainError
+from points.privacy import mask_id_numbers
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -20,10 +24,8 @@ def signing_key(settings: Settings) -> bytes:
     if settings.secret_key:
         return settings.secret_key.encode()
     path = Path(settings.data_dir) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    if not path.exists():  # created 0600 at once; if another process made it first, its key is kept
+        write_private(path, secrets.token_urlsafe(48), replace=False)
     return path.read_text().strip().encode()
 
 
@@ -49,7 +51,7 @@ def check_scope(role: Role, scope: str) -> str:
 
 def issue_token(session: Session, key: bytes, actor: str, role: Role, scope: str, name: str,
                 days: float = 30) -> tuple[str, ApiToken]:
-    now = utcnow()
+    now, name = utcnow(), mask_id_numbers(name)  # the name is the actor of every change made with the token
     principal = Principal(new_token_id(), role, check_scope(role, scope), name, now + timedelta(days=days))
     row = ApiToken(id=principal.id, name=name, role=role.value, scope=principal.scope, issued_at=now,
                    expires_at=principal.expires_at)
@@ -65,6 +67,8 @@ def revoke_token(session: Session, actor: str, token_id: str, reason: str) -> Ap
         raise NotFound(f"no token {token_id}", "TOKEN_NOT_FOUND")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        end_sessions_of_token(session, token_id, "revoked", row.revoked_at)  # its pages sign out at once
+        stop_subscriptions_of_token(session, token_id, row.revoked_at)  # and its webhooks stop
         audit(session, actor, "token.revoke", "api_token", token_id, reason)
     return row
 

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from enum import StrEnum
 
 from api.errors import Unauthorized
+from points import regions
+from points.privacy import mask_id_numbers
 
 PREFIX = "pts1"
 
@@ -31,16 +33,10 @@ class Principal:
 
     @property
     def region_prefix(self) -> str:
-        """The leading digits every region in scope shares: '' national, 2 a province, 4 a city, 6 a county."""
-        scope = self.scope
-        if scope == "000000":
-            return ""
-        if scope.endswith("0000"):
-            return scope[:2]
-        return scope[:4] if scope.endswith("00") else scope
+        return regions.prefix(self.scope)
 
     def covers_region(self, region: str) -> bool:
-        return region.startswith(self.region_prefix)
+        return regions.covers(self.scope, region)
 
 
 def _b64(data: bytes) -> str:
@@ -67,17 +63,21 @@ def sign(key: bytes, principal: Principal) -> str:
 
 
 def verify(key: bytes, token: str, now: datetime) -> Principal:
+    """Any malformed token (wrong shape, non-ASCII, bad signature, odd payload) is 401 TOKEN_INVALID."""
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
+    if len(parts) != 3 or parts[0] != PREFIX or not token.isascii():
         raise Unauthorized("malformed token", "TOKEN_INVALID")
     _, payload, signature = parts
-    if not hmac.compare_digest(_sign(key, payload), signature):
+    if not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
         raise Unauthorized("token signature does not verify", "TOKEN_INVALID")
     try:
         data = json.loads(_unb64(payload))
-        principal = Principal(data["id"], Role(data["role"]), data["scope"], data["name"],
+        fields = data["id"], data["scope"], data["name"]
+        if not all(type(f) is str for f in fields) or type(data["exp"]) is not int:
+            raise TypeError("token fields have the wrong types")
+        principal = Principal(data["id"], Role(data["role"]), data["scope"], mask_id_numbers(data["name"]),
                               datetime.fromtimestamp(data["exp"], timezone.utc))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, RecursionError) as exc:
         raise Unauthorized("malformed token", "TOKEN_INVALID") from exc
     if principal.expires_at <= now:
         raise Unauthorized("token expired", "TOKEN_EXPIRED")

@@ -2,7 +2,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from points.privacy import has_id_number
 
 MAX_CLAIMS = 10_000
 
@@ -23,6 +25,14 @@ class ClaimIn(BaseModel):
     service_date: date
     emergency: bool = False
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, examples=["268.50"])
+
+    @field_validator("ref")
+    @classmethod
+    def _no_id_number(cls, v: str) -> str:
+        """Refused rather than masked: two refs masked alike would be taken for one claim."""
+        if has_id_number(v):
+            raise ValueError("a ref must not contain a national ID number")
+        return v
 
 
 class ClaimResult(BaseModel):
@@ -46,8 +56,3 @@ class ClaimPublic(BaseModel):
     submitted_at: datetime
     paid_at: datetime | None
     updated_at: datetime
-
-
-class ClaimPage(BaseModel):
-    items: list[ClaimPublic]
-    next_cursor: int | None = Field(description="pass as `after` for the next page")

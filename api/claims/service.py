@@ -1,18 +1,21 @@
 """Claims submitted for settlement: answered payable or blocked, and moved again whenever the
 practitioner's standing changes (blocked <-> payable, paid <-> recovery)."""
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from api.audit import audit
+from api.auth.tokens import Principal
 from api.claims.schemas import ClaimIn, ClaimState
 from api.db.models import Claim, Practitioner
 from api.eligibility.repository import load_standings
 from api.eligibility.service import UNKNOWN, standing_verdict
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.ledger.repository import chunks
+from api.pagination import Key, keyset
 from points import Standing
 from points.codes import parse_institution_code, parse_person_code
 from points.errors import DomainError, RuleViolation
@@ -25,27 +28,39 @@ def _verdict(standing: Standing | None, service_date: date, emergency: bool) -> 
     return eligible, reason
 
 
-def _normalise(claim: ClaimIn, prefixes: tuple[str, ...], today: date) -> ClaimIn:
+def client_of(who: Principal) -> str:
+    """A settlement system is its token's region and name: refs are unique per client, and a client only ever
+    sees, pays or lists its own claims (a new token with the same scope and name keeps them)."""
+    client = f"{who.scope}:{who.name}"
+    return client if len(client) <= 120 else f"{who.scope}:sha256:{hashlib.sha256(who.name.encode()).hexdigest()}"
+
+
+def _normalise(claim: ClaimIn, who: Principal, prefixes: tuple[str, ...], today: date) -> ClaimIn:
     if claim.service_date > today:
         raise RuleViolation(f"service date {claim.service_date} is in the future", "SERVICE_DATE_IN_FUTURE")
-    return claim.model_copy(update={"institution_code": parse_institution_code(claim.institution_code),
+    institution = parse_institution_code(claim.institution_code)
+    if not who.covers_region(institution[1:7]):
+        raise Forbidden(f"institution {institution} is outside your region {who.scope}", "INSTITUTION_OUT_OF_REGION")
+    return claim.model_copy(update={"institution_code": institution,
                                     "practitioner_code": str(parse_person_code(claim.practitioner_code, prefixes))})
 
 
-def submit(session: Session, actor: str, claims: Sequence[ClaimIn], prefixes: tuple[str, ...], today: date,
+def submit(session: Session, who: Principal, claims: Sequence[ClaimIn], prefixes: tuple[str, ...], today: date,
            now: datetime) -> list[dict]:
-    """Idempotent by ref: a known ref with the same content answers its current state; with other content,
-    a CLAIM_REF_CONFLICT error for that line. One result per line, same order."""
+    """Idempotent by ref within the client: a known ref with the same content answers its current state; with
+    other content, a CLAIM_REF_CONFLICT error for that line. Institutions outside the client's region are refused
+    line by line. One result per line, same order."""
+    client, actor = client_of(who), who.name
     refs = [c.ref for c in claims]
     known = {}
     for chunk in chunks(sorted(set(refs))):
         for row in session.execute(select(Claim.ref, Claim.state, Claim.reason, *[getattr(Claim, f) for f in _SAME])
-                                   .where(Claim.ref.in_(chunk))):
+                                   .where(Claim.client == client, Claim.ref.in_(chunk))):
             known[row.ref] = row._asdict()
     valid: list[ClaimIn | DomainError] = []
     for claim in claims:
         try:
-            valid.append(_normalise(claim, prefixes, today))
+            valid.append(_normalise(claim, who, prefixes, today))
         except DomainError as exc:
             valid.append(exc)
     standings = load_standings(session, [c.practitioner_code for c in valid if isinstance(c, ClaimIn)])
@@ -66,8 +81,8 @@ def submit(session: Session, actor: str, claims: Sequence[ClaimIn], prefixes: tu
             continue
         eligible, reason = _verdict(standings.get(claim.practitioner_code), claim.service_date, claim.emergency)
         state = ClaimState.PAYABLE if eligible else ClaimState.BLOCKED
-        row = {"ref": claim.ref, **content, "state": state.value, "reason": reason, "submitted_at": now,
-               "updated_at": now}
+        row = {"client": client, "ref": claim.ref, **content, "state": state.value, "reason": reason,
+               "submitted_at": now, "updated_at": now}
         new_rows.append(row)
         known[claim.ref] = row
         results.append({"ref": claim.ref, "state": state.value, "reason": reason, "duplicate": False})
@@ -114,8 +129,11 @@ def reevaluate_codes(session: Session, codes: Sequence[str], now: datetime, acto
     return reevaluate(session, {c: standings.get(c) for c in codes}, now, actor)
 
 
-def mark_paid(session: Session, actor: str, ref: str, now: datetime) -> Claim:
-    claim = session.scalars(select(Claim).where(Claim.ref == ref).with_for_update()).first()
+def mark_paid(session: Session, who: Principal, ref: str, now: datetime) -> Claim:
+    """Only the client's own claim: another client's ref reads as unknown."""
+    actor = who.name
+    claim = session.scalars(select(Claim).where(Claim.client == client_of(who), Claim.ref == ref)
+                            .with_for_update()).first()
     if claim is None:
         raise NotFound(f"no claim {ref}", "CLAIM_NOT_FOUND")
     if claim.state in (ClaimState.PAID, ClaimState.RECOVERY):
@@ -127,15 +145,14 @@ def mark_paid(session: Session, actor: str, ref: str, now: datetime) -> Claim:
     return claim
 
 
-def list_claims(session: Session, state: ClaimState | None, region_prefix: str, after: int,
+def list_claims(session: Session, state: ClaimState | None, who: Principal, after: Key | None,
                 limit: int) -> list[Claim]:
-    """Claims of institutions whose region starts with `region_prefix`, in id order after `after`."""
-    query = select(Claim).where(Claim.id > after).order_by(Claim.id).limit(limit)
+    """The client's own claims (all of institutions in its region), in id order after the id `after`: limit+1
+    of them (keyset)."""
+    query = select(Claim).where(Claim.client == client_of(who))
     if state:
         query = query.where(Claim.state == state.value)
-    if region_prefix:
-        query = query.where(func.substr(Claim.institution_code, 2, len(region_prefix)) == region_prefix)
-    return list(session.scalars(query))
+    return list(session.scalars(keyset(query, [Claim.id], after, limit)))
 
 
 def _moves(rows, verdict) -> list[dict]:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, field_validator
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from api.db.base import UTCDateTime
@@ -75,7 +75,8 @@ class PractitionerCreate(PractitionerBase):
 
 class Practitioner(PractitionerBase, table=True):
     # the supervisors' search by name prefix (LIKE 'x%' on PostgreSQL needs text_pattern_ops whatever the collation)
-    __table_args__ = (Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
+    __table_args__ = (Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+                      Index("ix_practitioner_status_code", "status", "code"))  # lists by status, keyset by code
 
     id: int | None = Field(default=None, primary_key=True)
     region: str = Field(max_length=6, description="administering region: from the code")
@@ -83,7 +84,7 @@ class Practitioner(PractitionerBase, table=True):
     # Derived snapshot, written only by the service from the ledger (status as of `status_as_of`).
     status: str = Field(default="unregistered", max_length=16, index=True)
     status_until: date | None = None
-    status_as_of: date | None = None
+    status_as_of: date | None = Field(default=None, index=True)
     ledger_version: int = Field(default=0, description="bumped on every ledger change of this person")
     claims_version: int = Field(default=0, description="the ledger_version their claims were last checked at")
     tally: int = Field(default=0, description="points of tally_year as of status_as_of (derived)")
@@ -94,6 +95,8 @@ class Practitioner(PractitionerBase, table=True):
 
 class Registration(SQLModel, table=True):
     """登记备案 at one institution; several at once for 多点执业."""
+
+    __table_args__ = (Index("ix_registration_institution_practitioner", "institution_id", "practitioner_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
@@ -122,6 +125,7 @@ class PointRecord(PointRecordBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
     institution_id: int = Field(foreign_key="institution.id", index=True)
+    authority_region: str = Field(max_length=6, description="the deciding authority's region (the decider's scope)")
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = _created()
 
@@ -148,6 +152,7 @@ class RepairCredit(SQLModel, table=True):
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
     activity_date: date
     activity: str = Field(max_length=200)
+    authority_region: str = Field(max_length=6, description="the deciding authority's region (the decider's scope)")
     recorded_by: str = Field(max_length=100)
     created_at: datetime = _created()
 
@@ -162,6 +167,7 @@ class SuspensionDecision(SQLModel, table=True):
     months: int
     decided_on: date
     decided_by: str = Field(max_length=100)
+    authority_region: str = Field(max_length=6, description="the deciding authority's region (the decider's scope)")
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = _created()
 
@@ -197,10 +203,13 @@ class Sanction(SQLModel, table=True):
 class Claim(SQLModel, table=True):
     """A claim submitted for settlement, kept so later status changes can block or flag it."""
 
-    __table_args__ = (Index("ix_claim_practitioner_service", "practitioner_code", "service_date"),)
+    __table_args__ = (Index("ix_claim_practitioner_service", "practitioner_code", "service_date"),
+                      Index("ix_claim_client_state_id", "client", "state", "id"),  # a client's list, keyset by id
+                      UniqueConstraint("client", "ref", name="uq_claim_client_ref"))
 
     id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(max_length=64, unique=True, index=True)
+    client: str = Field(max_length=120, description="the settlement system that submitted it: refs are its own")
+    ref: str = Field(max_length=64)
     institution_code: str = Field(max_length=12)
     practitioner_code: str = Field(max_length=16)
     service_date: date
@@ -214,9 +223,10 @@ class Claim(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Who changed what, when and why. Append-only and hash-chained (api/audit.py)."""
+    """Who changed what, when and why. Append-only and chained with a keyed hash (api/audit.py)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject_seq", "subject", "seq"),)  # a person's history, newest first
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(sa_type=BigInteger, unique=True, index=True, description="position in the hash chain")
@@ -225,10 +235,12 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64)
     entity: str = Field(max_length=32)
     entity_id: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=16, description="the person the entry is about")
     reason: str = Field(default="", max_length=1000)
-    detail: str = Field(default="{}", sa_type=Text)
+    detail: str = Field(default="{}", sa_type=Text)  # JSON; "before" and "after" where something changed
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    keyed: bool = Field(default=False, description="hash is an HMAC under the audit key (False: written before it)")
 
 
 # --- Access, idempotency, procedure --------------------------------------------------------------------------
@@ -248,6 +260,24 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class PageSession(SQLModel, table=True):
+    """A browser signed in to the pages (api/auth/sessions.py). Its cookie holds a random value; only that
+    value's SHA-256 is stored, so this table cannot be used to sign in."""
+
+    __tablename__ = "page_session"
+
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 (hex) of the cookie's value")
+    token_id: str = Field(foreign_key="api_token.id", index=True, max_length=32)
+    role: str = Field(max_length=16)
+    scope: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    token_expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = _created()
+    last_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = Field(default=None, max_length=16)  # logout | idle | expired | revoked | replaced
+
+
 class IdempotencyRecord(SQLModel, table=True):
     """The stored answer to a POST made with an Idempotency-Key, replayed when the same request repeats."""
 
@@ -264,13 +294,17 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 class Objection(SQLModel, table=True):
-    """异议申诉: a practitioner's objection to one record, closed by a review."""
+    """异议申诉: a practitioner's objection to one record, closed by a review. At most one is open per record:
+    a partial unique index, so parallel filings cannot both succeed."""
+
+    __table_args__ = (Index("uq_objection_record_id_open", "record_id", unique=True,
+                            sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),)
 
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="point_record.id", index=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
     reason: str = Field(max_length=2000)
-    state: str = Field(default="open", max_length=16, index=True)  # open | reviewed
+    state: str = Field(default="open", max_length=16, index=True)  # open | reviewed | duplicate (migration 0012)
     filed_at: datetime = _created()
     review_id: int | None = Field(default=None, foreign_key="record_review.id")
 
@@ -330,7 +364,8 @@ class SchedulerLease(SQLModel, table=True):
 
 
 class StatusEvent(SQLModel, table=True):
-    """Outbox: a change of a person's status, written in the transaction that made it."""
+    """Outbox: a change of a person's status, written in the transaction that made it; the scheduler fans it
+    out to a delivery per matching subscription (api/webhooks/outbox.py)."""
 
     __tablename__ = "status_event"
 
@@ -341,6 +376,9 @@ class StatusEvent(SQLModel, table=True):
     until: date | None = None
     effective_on: date
     cause: str = Field(max_length=200)
+    region: str = Field(default="", max_length=6, description="the person's region: which subscriptions get it")
+    fanned_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True,
+                                           description="when the scheduler made its deliveries (None: not yet)")
     created_at: datetime = _created()
 
 
@@ -361,6 +399,7 @@ class WebhookSubscription(SQLModel, table=True):
 class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_delivery"
     __table_args__ = (Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+                      Index("ix_webhook_delivery_subscription_id_id", "subscription_id", "id"),
                       UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_subscription_event"))
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,6 +10,7 @@ from pydantic_core import to_json
 
 from api.eligibility.service import LineParser, answer_lines
 from api.eligibility.snapshot import normal_verdicts
+from points.privacy import mask_id_numbers
 
 Verdict = Callable[[str, date, bool], tuple]
 
@@ -23,6 +24,7 @@ def _fragment(verdict: tuple) -> str:
 def _ref_json(ref) -> str:
     if ref is None:
         return "null"
+    ref = mask_id_numbers(ref)  # echoed: an ID number in a ref is masked (a length check for short refs)
     if ref.isascii() and ref.isprintable() and '"' not in ref and "\\" not in ref:
         return f'"{ref}"'
     return to_json(ref).decode()

@@ -10,6 +10,7 @@ from api.eligibility.repository import load_standings
 from points import Rule, Standing, Status, eligibility
 from points.codes import parse_person_code
 from points.errors import DomainError, RuleViolation
+from points.privacy import mask_if_text
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 UNKNOWN = "UNKNOWN_PRACTITIONER"
@@ -120,12 +121,12 @@ def answer_lines(lines: Sequence, parser: LineParser, verdict_for: Callable[[set
     out = []
     for line, p in zip(lines, parsed):
         if type(p) is not tuple:
-            echo = line if type(line) is dict else {}
-            out.append({"ref": echo.get("ref"), "code": echo.get("code"), "date": echo.get("date"),
-                        "error": {"code": p.code, "message": p.message}})
+            echo = line if type(line) is dict else {}  # what the caller sent, with ID numbers masked
+            out.append({"ref": mask_if_text(echo.get("ref")), "code": mask_if_text(echo.get("code")),
+                        "date": mask_if_text(echo.get("date")), "error": {"code": p.code, "message": p.message}})
             continue
         ref, code, day, emergency, day_text = p
         eligible, status, reason, until, rule = verdict(code, day, emergency)
-        out.append({"ref": ref, "code": code, "date": day_text, "eligible": eligible, "status": status,
+        out.append({"ref": mask_if_text(ref), "code": code, "date": day_text, "eligible": eligible, "status": status,
                     "reason": reason, "until": until, "rule": rule})
     return out

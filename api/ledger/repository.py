@@ -46,7 +46,8 @@ def load_ledgers(session: Session, practitioner_ids: Iterable[int]) -> dict[int,
             rid, record_id, outcome, decided_on, points = rest
             parts[pid]["reviews"].append(L.Review(rid, record_id, L.ReviewOutcome(outcome), decided_on, points))
         for pid, *rest in session.execute(
-                select(RepairCredit.practitioner_id, RepairCredit.id, RepairCredit.activity_date, RepairCredit.activity)
+                select(RepairCredit.practitioner_id, RepairCredit.id, RepairCredit.activity_date, RepairCredit.activity,
+                       RepairCredit.authority_region)
                 .where(RepairCredit.practitioner_id.in_(chunk))):
             parts[pid]["repairs"].append(L.RepairCredit(*rest))
         for pid, *rest in session.execute(

@@ -17,6 +17,8 @@ class ReviewCreate(SQLModel):
     points: int | None = Field(default=None, ge=1, le=12)
     decided_on: date
     reason: FreeText = Field(min_length=1, max_length=1000)
+    supersedes: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                   description="to correct a reviewed record: the id of its latest review")
 
 
 class RepairCreate(SQLModel):

@@ -2,7 +2,7 @@
 sanctions and status, and writes an audit entry, all in the caller's transaction (the caller commits)."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.audit import audit
@@ -10,6 +10,7 @@ from api.claims.service import reevaluate
 from api.clock import utcnow
 from api.db.models import (
     Institution,
+    Objection,
     PointRecord,
     Practitioner,
     RecordReview,
@@ -20,6 +21,7 @@ from api.db.models import (
 )
 from api.eligibility.versions import bump_standing
 from api.errors import Conflict, NotFound
+from api.ledger import changes as changes_of
 from api.ledger.repository import load_ledgers
 from api.ledger.schemas import (
     PointRecordCreate,
@@ -104,8 +106,9 @@ _SANCTION_ZH = {"suspension": "暂停医保支付资格", "termination": "终止
 
 def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str,
                    actor: str) -> Timeline:
-    """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version, their claims."""
-    now = utcnow()
+    """Re-derive one person after a ledger change: sanctions, status snapshot, ledger version, their claims.
+    A change of status or tally is audited with its before and after."""
+    now, before = utcnow(), changes_of.standing(person)
     timeline = timeline_of(session, person, policy)
     changes = sync_sanctions(session, person.id, timeline, reason)
     bump_standing(session, person)
@@ -116,6 +119,10 @@ def refresh_person(session: Session, person: Practitioner, policy: Policy, today
     session.add(person)
     if changes:
         notify(session, person, "sanction", "; ".join(changes))
+    before, after = changes_of.note(session, person, before, timeline)
+    if before != after:
+        audit(session, actor, "practitioner.status", "practitioner", person.code, reason,
+              {"before": before, "after": after}, subject=person.code)
     return timeline
 
 
@@ -135,8 +142,9 @@ def register(session: Session, actor: str, data: RegistrationCreate, policy: Pol
     session.add(row)
     session.flush()
     refresh_person(session, person, policy, today, "registration", actor)
-    audit(session, actor, "registration.create", "registration", row.id,
-          detail={"practitioner": person.code, "institution": institution.code, "starts_on": data.starts_on})
+    audit(session, actor, "registration.create", "registration", row.id, subject=person.code,
+          detail={"practitioner": person.code, "institution": institution.code, "starts_on": data.starts_on,
+                  "after": {"institution": institution.code, "starts_on": data.starts_on}})
     return row
 
 
@@ -147,8 +155,9 @@ def _last_termination(session: Session, person_id: int) -> date:
     return last or date.min
 
 
-def record_points(session: Session, actor: str, data: PointRecordCreate, policy: Policy,
-                  today: date) -> PointRecord:
+def record_points(session: Session, actor: str, data: PointRecordCreate, policy: Policy, today: date,
+                  authority_region: str | None = None) -> PointRecord:
+    """`authority_region`: the recording authority's region (default: the institution's)."""
     person = get_practitioner(session, data.practitioner_code, lock=True)
     institution = get_institution(session, data.institution_code)
     check_record(policy, person.region, data.violation_code, data.points, data.decision_date, today)
@@ -164,11 +173,14 @@ def record_points(session: Session, actor: str, data: PointRecordCreate, policy:
         raise Conflict(f"case {data.case_number} already has record {duplicate} for {person.code}",
                        "DUPLICATE_RECORD")
     row = PointRecord(practitioner_id=person.id, institution_id=institution.id, recorded_by=actor,
-                      recorded_at=utcnow(), **data.model_dump(exclude={"practitioner_code", "institution_code"}))
+                      recorded_at=utcnow(), authority_region=authority_region or institution.region, **data.model_dump(exclude={"practitioner_code", "institution_code"}))
     session.add(row)
     session.flush()
     refresh_person(session, person, policy, today, f"record {row.id}", actor)
-    audit(session, actor, "record.create", "point_record", row.id, detail=data.model_dump(mode="json"))
+    audit(session, actor, "record.create", "point_record", row.id, subject=person.code,
+          detail={**data.model_dump(mode="json"), "after": {"record": row.id, "points": data.points,
+                                                            "violation": data.violation_code,
+                                                            "case": data.case_number}})
     violation = policy.violation(data.violation_code, person.region, data.decision_date)
     notify(session, person, "record", f"记分告知: {violation.name_zh}, 记{data.points}分 ({data.authority} "
            f"{data.case_number}, {data.decision_date}); 可在规定期限内提出异议申诉", row.id)
@@ -180,51 +192,72 @@ _OUTCOME_ZH = {ReviewOutcome.CONFIRM: "维持", ReviewOutcome.CHANGE: "变更", 
 
 def review_record(session: Session, actor: str, record_id: int, data: ReviewCreate, policy: Policy,
                   today: date) -> RecordReview:
+    """Reviews of one record are serialised (the person's row is locked first). A record takes one review per
+    procedure: the first review, one closing an open objection, or a correction naming the latest review in
+    `supersedes`; any other is refused, so parallel or repeated reviews never pile up."""
     record = session.get(PointRecord, record_id)
     if record is None:
         raise NotFound(f"no point record {record_id}", "RECORD_NOT_FOUND")
     person = get_practitioner(session, "", lock=True, by_id=record.practitioner_id)
+    _check_review_turn(session, record.id, data.supersedes)
     violation = policy.violation(record.violation_code, person.region, record.decision_date)
     check_review(violation, data.outcome, data.points, data.decided_on, record.decision_date, today)
-    row = RecordReview(record_id=record.id, reviewer=actor, created_at=utcnow(), **data.model_dump())
+    row = RecordReview(record_id=record.id, reviewer=actor, created_at=utcnow(),
+                       **data.model_dump(exclude={"supersedes"}))
     session.add(row)
     session.flush()
     refresh_person(session, person, policy, today, f"review {row.id} ({data.outcome}) of record {record.id}", actor)
     notify(session, person, "review", f"复核结果: 记分 {record.case_number} {_OUTCOME_ZH[data.outcome]}"
            + (f"为{data.points}分" if data.points else "") + f"; 理由: {data.reason}", record.id)
     audit(session, actor, f"record.{data.outcome}", "point_record", record.id, data.reason,
-          {"review": row.id, "points": data.points, "decided_on": data.decided_on})
+          {"review": row.id, "points": data.points, "decided_on": data.decided_on,
+           **changes_of.review_change(session, person, record.id, row.id, policy)}, subject=person.code)
     return row
 
 
-def add_repair(session: Session, actor: str, code: str, data: RepairCreate, policy: Policy,
-               today: date) -> RepairCredit:
+def add_repair(session: Session, actor: str, code: str, data: RepairCreate, policy: Policy, today: date,
+               authority_region: str | None = None) -> RepairCredit:
+    """`authority_region`: the granting authority's region, whose rules apply (default: the person's)."""
     person = get_practitioner(session, code, lock=True)
+    region = authority_region or person.region
     timeline = timeline_of(session, person, policy)
-    check_repair(timeline, policy.parameters(person.region, data.activity_date), data.activity_date, today)
-    row = RepairCredit(practitioner_id=person.id, recorded_by=actor, created_at=utcnow(), **data.model_dump())
+    check_repair(timeline, policy.parameters(region, data.activity_date), data.activity_date, today)
+    row = RepairCredit(practitioner_id=person.id, recorded_by=actor, created_at=utcnow(), authority_region=region,
+                       **data.model_dump())
     session.add(row)
     session.flush()
     refresh_person(session, person, policy, today, f"repair {row.id}", actor)
-    audit(session, actor, "repair.create", "repair_credit", row.id, data.activity, data.model_dump(mode="json"))
+    audit(session, actor, "repair.create", "repair_credit", row.id, data.activity,
+          {**data.model_dump(mode="json"), **changes_of.tally_change(session, person)}, subject=person.code)
     return row
 
 
 def decide_suspension(session: Session, actor: str, code: str, data: SuspensionDecisionCreate, policy: Policy,
-                      today: date) -> Timeline:
+                      today: date, authority_region: str | None = None) -> Timeline:
     person = get_practitioner(session, code, lock=True)
     timeline = timeline_of(session, person, policy)
     suspension = next((s for s in timeline.suspensions if (s.year, s.ordinal) == (data.year, data.ordinal)), None)
     params = policy.parameters(person.region, suspension.decided_on if suspension else today)
     check_suspension_decision(timeline, params, data.year, data.ordinal, data.months)
     session.add(SuspensionDecision(practitioner_id=person.id, decided_by=actor, created_at=utcnow(),
-                                   **data.model_dump()))
+                                   authority_region=authority_region or person.region, **data.model_dump()))
     session.flush()
     timeline = refresh_person(session, person, policy, today, "suspension decision", actor)
     audit(session, actor, "suspension.decide", "practitioner", person.code, data.reason,
-          data.model_dump(mode="json"))
+          {**data.model_dump(mode="json"), "before": {"months": suspension.months if suspension else None},
+           "after": {"months": data.months}}, subject=person.code)
     return timeline
 
+
+def _check_review_turn(session: Session, record_id: int, supersedes: int | None) -> None:
+    latest = session.scalar(select(func.max(RecordReview.id)).where(RecordReview.record_id == record_id))
+    if latest is None or supersedes == latest:
+        return
+    if session.scalars(select(Objection.id).where(Objection.record_id == record_id,
+                                                  Objection.state == "open")).first() is not None:
+        return
+    raise Conflict(f"record {record_id} was already reviewed (review {latest}); to correct it, send "
+                   f"supersedes={latest}", "RECORD_ALREADY_REVIEWED")
 
 
 def effective_points_of(session: Session, person: Practitioner, policy: Policy, record_id: int) -> int:

@@ -5,8 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
+from api.audit import audit
 from api.clock import utcnow
 from api.db.models import Practitioner, Registration, Sanction
+from api.ledger.changes import standing
 from api.ledger.repository import load_ledgers
 from api.webhooks.outbox import EventSink
 from points import Policy, Timeline, derive
@@ -45,11 +47,18 @@ def due_for_refresh(session: Session, today: date) -> list[int]:
 
 def refresh_statuses(session: Session, policy: Policy, today: date, now: datetime | None = None,
                      cause: str = "calendar") -> int:
-    """Re-derive the snapshot where due; mark everyone else as current. Idempotent; returns changes made."""
+    """Re-derive the snapshot where due; mark everyone else as current. Idempotent; returns changes made.
+    A change of a status already derived before is audited (actor 'calendar'); a first derivation is not."""
     sink, changed = EventSink(session, now or utcnow()), 0
     due = due_for_refresh(session, today)
     for pid, ledger in load_ledgers(session, due).items():
-        changed += apply_status(session.get(Practitioner, pid), derive(ledger, policy), today, cause, sink)
+        person = session.get(Practitioner, pid)
+        before, derived_before = standing(person), person.status_as_of is not None
+        if apply_status(person, derive(ledger, policy), today, cause, sink):
+            changed += 1
+            if derived_before:
+                audit(session, "calendar", "practitioner.status", "practitioner", person.code, cause,
+                      {"before": before, "after": standing(person)}, at=now, subject=person.code)
     session.execute(update(Practitioner).where(
         or_(Practitioner.status_as_of.is_(None), Practitioner.status_as_of < today)).values(status_as_of=today))
     return changed

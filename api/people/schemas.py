@@ -6,6 +6,7 @@ from points import Status
 
 
 class ReviewView(BaseModel):
+    id: int
     outcome: str
     points: int | None
     decided_on: date
@@ -34,6 +35,8 @@ class RecordView(BaseModel):
     decision_date: date
     case_number: str
     authority: str
+    authority_region: str = Field(description="region of the authority that recorded it: it, or a region above, "
+                                              "reviews the record")
     institution_code: str
     reviews: list[ReviewView]
     objections: list[ObjectionView]
@@ -48,6 +51,7 @@ class SanctionView(BaseModel):
     ends_on: date = Field(description="suspension: last suspended day; termination: last day of the ban")
     months: int | None
     months_decided: bool
+    trigger_record_id: int = Field(description="the record whose points crossed the threshold")
     single_record: bool
     cut_short_by: str | None
     revoked: bool

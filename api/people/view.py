@@ -50,7 +50,8 @@ def _records(session: Session, person: Practitioner, policy: Policy, effective: 
             violation_en=violation.name_en, band=violation.band, points_recorded=record.points,
             points=effective[record.id], annulled=any(r.outcome == "annul" for r in reviews[record.id])
             and effective[record.id] == 0, responsibility=record.responsibility, decision_date=record.decision_date,
-            case_number=record.case_number, authority=record.authority, institution_code=institution_code,
+            case_number=record.case_number, authority=record.authority,
+            authority_region=record.authority_region, institution_code=institution_code,
             reviews=reviews[record.id], objections=objections[record.id]))
     return out
 

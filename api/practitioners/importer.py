@@ -12,6 +12,7 @@ from datetime import date
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
+from api.audit import audit
 from api.db.models import FreeText, PractitionerCreate, StaffCategory
 from api.errors import NotFound
 from api.ledger.schemas import RegistrationCreate
@@ -19,6 +20,7 @@ from api.ledger.service import get_practitioner, register
 from api.practitioners.service import create_practitioner
 from points import Policy
 from points.errors import DomainError
+from points.privacy import mask_id_numbers
 
 COLUMNS = ("code", "name", "category", "institution_code", "registered_on")
 
@@ -65,13 +67,15 @@ def _import_row(session: Session, actor: str, row: ImportRow, policy: Policy, to
 
 
 def import_practitioners(session: Session, actor: str, lines: Iterable[str], policy: Policy, today: date,
-                         on_row: Callable[[], None] = lambda: None) -> ImportReport:
-    report = ImportReport()
+                         on_row: Callable[[], None] = lambda: None, source: str = "") -> ImportReport:
+    """Each created person and registration is audited by its service; the import itself is audited too
+    (`source`: the file's name), with its counts and rejected lines."""
+    report, actor = ImportReport(), mask_id_numbers(actor)  # the actor is stored with every row
     reader = csv.DictReader(lines)
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         report.errors.append(RowError(1, "MISSING_COLUMNS", f"missing columns: {', '.join(missing)}"))
-        return report
+        return _audited(session, actor, source, report)
     for raw in reader:
         report.rows += 1
         line = reader.line_num
@@ -87,4 +91,12 @@ def import_practitioners(session: Session, actor: str, lines: Iterable[str], pol
             report.errors.append(RowError(line, exc.code, exc.message))
         finally:
             on_row()
+    return _audited(session, actor, source, report)
+
+
+def _audited(session: Session, actor: str, source: str, report: ImportReport) -> ImportReport:
+    audit(session, actor, "import.practitioners", "import", source or "-", detail={
+        "rows": report.rows, "practitioners_created": report.practitioners_created,
+        "registrations_created": report.registrations_created,
+        "rejected_lines": [e.line for e in report.errors][:1000]})
     return report

@@ -28,5 +28,6 @@ def create_practitioner(session: Session, actor: str, data: PractitionerCreate, 
     row = Practitioner.model_validate(data, update={"code": code, "region": parsed.region, "created_at": utcnow()})
     session.add(row)
     session.flush()
-    audit(session, actor, "practitioner.create", "practitioner", code, detail={"category": data.category})
+    audit(session, actor, "practitioner.create", "practitioner", code, subject=code,
+          detail={"category": data.category, "after": {"category": data.category, "region": parsed.region}})
     return row

@@ -1,21 +1,16 @@
 """Supervisors (医保部门), scoped to their region: register, record, decide, review, repair, list, export."""
-import csv
-import io
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from api.access import ensure_can_view, ensure_region
 from api.db.models import InstitutionCreate, InstitutionPublic, PointRecordPublic
-from api.deps import MAX_ID, IdPath, PolicyDep, SessionDep, SupervisorDep, TodayDep
+from api.deps import IdPath, PolicyDep, SessionDep, SupervisorDep, TodayDep, engine_of
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
 from api.ledger.schemas import RegistrationCreate, RepairCreate, SuspensionDecisionCreate
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paged
 from api.people.schemas import ObjectionView, PersonView, StaffRow
 from api.people.view import person_view
-from api.practitioners.service import create_institution
-from api.supervision import service
+from api.supervision import export, service
 from api.supervision.schemas import CaseCreate, PractitionerRegister, RepairPublic, ReviewIn, ReviewPublic
 from points import Status
 
@@ -24,9 +19,8 @@ router = APIRouter(prefix="/v1", tags=["supervision"])
 
 @router.post("/institutions", response_model=InstitutionPublic, status_code=201)
 def create_institution_route(body: InstitutionCreate, session: SessionDep, who: SupervisorDep, idem: IdempotencyDep):
-    ensure_region(who, body.region, f"institution {body.code}")
-    return idem.run(body, lambda: InstitutionPublic.model_validate(create_institution(session, who.name, body),
-                                                                   from_attributes=True))
+    return idem.run(body, lambda: InstitutionPublic.model_validate(
+        service.create_institution_in_scope(session, who, body), from_attributes=True))
 
 
 @router.post("/practitioners", response_model=PersonView, status_code=201,
@@ -41,36 +35,33 @@ def register_practitioner(body: PractitionerRegister, session: SessionDep, who: 
              summary="Another registration of a known practitioner (多点执业)")
 def add_registration(body: RegistrationCreate, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
                      today: TodayDep, idem: IdempotencyDep):
-    def run():
-        ensure_region(who, ledger.get_institution(session, body.institution_code).region, "the institution")
-        ledger.register(session, who.name, body, policy, today)
-        return person_view(session, ledger.get_practitioner(session, body.practitioner_code), policy, today)
-
-    return idem.run(body, run)
+    return idem.run(body, lambda: person_view(
+        session, service.add_registration(session, who, body, policy, today), policy, today))
 
 
-@router.get("/practitioners", response_model=list[StaffRow], summary="People in your region, by status")
+@router.get("/practitioners", response_model=Page[StaffRow],
+            summary="People in your region, by status, a page at a time")
 def list_practitioners(session: SessionDep, who: SupervisorDep, policy: PolicyDep, today: TodayDep,
-                       status: Status | None = None, offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    return [StaffRow(code=p.code, name=p.name, category=p.category, region=p.region, status=p.status,
-                     until=p.status_until, status_as_of=p.status_as_of)
-            for p in service.list_people(session, who, policy, today, status, offset, limit)]
+                       status: Status | None = None, limit: LimitQuery = 100, cursor: CursorQuery = None):
+    filters = {"list": "practitioners", "status": status}
+    after = decode_cursor(cursor, filters, shape=(str,))
+    service.bring_statuses_up_to_date(session, policy, today)
+    rows, next_cursor = paged(service.people_page(session, who, status, after, limit), limit,
+                              lambda r: (r.code,), filters)
+    items = [StaffRow(code=p.code, name=p.name, category=p.category, region=p.region, status=p.status,
+                      until=p.status_until, status_as_of=p.status_as_of) for p in rows]
+    return Page[StaffRow](items=items, next_cursor=next_cursor)
 
 
-@router.get("/practitioners/export.csv", summary="CSV export of people in your region, by status",
+@router.get("/practitioners/export.csv", summary="CSV export of people in your region, by status (streamed)",
             response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
-def export_practitioners(session: SessionDep, who: SupervisorDep, policy: PolicyDep, today: TodayDep,
-                         status: Status | None = None):
-    people = service.list_people(session, who, policy, today, status, 0, None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["code", "name", "category", "region", "status", "until", "as_of"])
-    for p in people:
-        writer.writerow([p.code, p.name, p.category, p.region, p.status, p.status_until or "", p.status_as_of])
-    data = "\ufeff" + buffer.getvalue()  # BOM: spreadsheet programs read the Chinese names right
-    return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="practitioners-{status or "all"}-{today}.csv"'})
+def export_practitioners(request: Request, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
+                         today: TodayDep, status: Status | None = None):
+    service.bring_statuses_up_to_date(session, policy, today)  # committed before the first row is sent
+    chunks = export.csv_chunks(engine_of(request), who, status)
+    return StreamingResponse(export.taking_turns(request.app.state, chunks), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="practitioners-{status or "all"}-{today}.csv"'})
 
 
 @router.post("/cases", response_model=list[PointRecordPublic], status_code=201,
@@ -101,10 +92,8 @@ def review_record(record_id: IdPath, body: ReviewIn, session: SessionDep, who: S
 def decide_suspension(code: str, body: SuspensionDecisionCreate, session: SessionDep, who: SupervisorDep,
                       policy: PolicyDep, today: TodayDep, idem: IdempotencyDep):
     def run():
-        person = ledger.get_practitioner(session, code)
-        ensure_can_view(session, who, person)
-        ledger.decide_suspension(session, who.name, code, body, policy, today)
-        return person_view(session, person, policy, today)
+        service.decide_suspension(session, who, code, body, policy, today)
+        return person_view(session, ledger.get_practitioner(session, code), policy, today)
 
     return idem.run(body, run)
 
@@ -114,10 +103,8 @@ def decide_suspension(code: str, body: SuspensionDecisionCreate, session: Sessio
 def add_repair(code: str, body: RepairCreate, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
                today: TodayDep, idem: IdempotencyDep):
     def run():
-        person = ledger.get_practitioner(session, code)
-        ensure_can_view(session, who, person)
-        row = ledger.add_repair(session, who.name, code, body, policy, today)
-        view = person_view(session, person, policy, today)
+        row = service.add_repair(session, who, code, body, policy, today)
+        view = person_view(session, ledger.get_practitioner(session, code), policy, today)
         return RepairPublic(id=row.id, activity_date=row.activity_date, activity=row.activity,
                             points_this_year=view.points_this_year, repair_left_this_year=view.repair_left_this_year,
                             status=view.status)
@@ -125,8 +112,11 @@ def add_repair(code: str, body: RepairCreate, session: SessionDep, who: Supervis
     return idem.run(body, run)
 
 
-@router.get("/objections", response_model=list[ObjectionView], summary="Objections to review, in your region")
-def list_objections(session: SessionDep, who: SupervisorDep, state: str = "open",
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    return [ObjectionView.model_validate(o, from_attributes=True)
-            for o in service.objections(session, who, state, limit)]
+@router.get("/objections", response_model=Page[ObjectionView], summary="Objections to review, in your region")
+def list_objections(session: SessionDep, who: SupervisorDep, state: str = "open", limit: LimitQuery = 100,
+                    cursor: CursorQuery = None):
+    filters = {"list": "objections", "state": state}
+    rows, next_cursor = paged(service.objections(session, who, state, decode_cursor(cursor, filters), limit), limit,
+                              lambda r: (r.id,), filters)
+    return Page[ObjectionView](items=[ObjectionView.model_validate(o, from_attributes=True) for o in rows],
+                               next_cursor=next_cursor)

@@ -48,6 +48,8 @@ class ReviewIn(BaseModel):
     points: int | None = Field(default=None, ge=1, le=12, description="the new points, for outcome=change")
     decided_on: date
     reason: FreeText = Field(min_length=1, max_length=1000)
+    supersedes: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                   description="to correct a record already reviewed: the id of its latest review")
 
 
 class ReviewPublic(BaseModel):

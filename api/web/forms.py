@@ -12,14 +12,19 @@ from sqlmodel import Session
 from api.auth.tokens import Principal
 from api.idempotency import Idempotency
 from api.web.auth import check_csrf
+from points.privacy import mask_id_numbers
 
 Model = TypeVar("Model", bound=BaseModel)
 MAX_FIELDS = 50
 
 
+UNMASKED = ("token", "csrf")  # checked by the server, never stored or shown
+
+
 async def read_form(request: Request) -> dict[str, str]:
+    """String fields, with national ID numbers masked (whatever is saved or shown again is masked)."""
     form = await request.form(max_files=0, max_fields=MAX_FIELDS)
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {k: v if k in UNMASKED else mask_id_numbers(v) for k, v in form.items() if isinstance(v, str)}
 
 
 FormDep = Annotated[dict[str, str], Depends(read_form)]
@@ -48,7 +53,7 @@ def parse(model: type[Model], form: dict[str, str], **extra: Any) -> Model:
 def submit_once(request: Request, session: Session, principal: Principal, form: dict[str, str],
                 payload: BaseModel, produce: Callable[[], Any]) -> bool:
     """Runs `produce` unless this form (its hidden `form_key`) was already submitted; True on a replay."""
-    check_csrf(request, principal, form)
+    check_csrf(request, form)
     key = form.get("form_key", "")[:100]
     idem = Idempotency(session, principal.id, f"form:{key}" if key else None, request.url.path)
 

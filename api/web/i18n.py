@@ -123,6 +123,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "objections.review": ("复核", "Review"),
     "objection.open": ("待复核", "open"),
     "objection.reviewed": ("已复核", "reviewed"),
+    "objection.duplicate": ("重复提交", "duplicate"),
     # practitioner
     "me.object": ("提出异议", "Object"),
     "objection.title": ("对记分提出异议", "Object to a record"),
@@ -133,6 +134,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "done.recorded": ("已记分。", "Points recorded."),
     "done.decided": ("已决定暂停期限。", "Suspension length decided."),
     "done.reviewed": ("复核已保存。", "Review saved."),
+    "person.other_authority": ("由其他地区的医保部门作出, 只有该部门或其上级部门可以复核。",
+                               "Decided by another region's authority; only it or one above it may review."),
+    "person.other_authority_short": ("外地决定", "other region"),
+    "review.correction": ("该记分已复核过; 本次提交将作为对最近一次复核的更正。",
+                          "This record was already reviewed; this submission corrects its latest review."),
     "done.objected": ("异议已提交, 等待医保部门复核。", "Objection filed; a supervisor will review it."),
     "done.replayed": ("该表单已提交过, 未重复保存。", "This form was already submitted; nothing was saved twice."),
     # errors
@@ -140,7 +146,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.fix_below": ("请修改以下内容后重新提交, 已填写的内容已保留。",
                         "Please correct the fields below; what you typed is kept."),
     "error.back": ("返回", "Back"),
+    # error messages by code (else the API's English message is shown)
+    "error.CSRF_FAILED": ("表单已过期或来自其他网站, 请刷新页面后重试。",
+                          "The form expired or came from another site; reload the page and try again."),
+    "error.NOT_YOUR_DECISION": ("该记分或暂停由其他地区的医保部门作出, 只有作出决定的部门或其上级部门可以复核或决定期限。",
+                                "Another region's authority decided this; only that authority or one above it "
+                                "may review it or decide its length."),
+    "error.REPAIR_NOT_PROVIDED": ("本地区的政策未规定记分修复。", "Your region's rules do not provide point repair."),
+    "error.NOT_REGISTERED_IN_REGION": ("该人员在活动日期未在本地区登记备案, 不能由本地区办理记分修复。",
+                                       "The person was not registered in your region on the activity date, so "
+                                       "your region may not grant the repair."),
+    "error.RECORD_ALREADY_REVIEWED": ("该记分已复核; 如需更正, 请在最近一次复核的基础上提交更正。",
+                                      "This record was already reviewed; to correct it, name its latest review."),
+    "error.REGISTRATION_BACKDATED": ("该人员已在其他地区登记备案, 在本地区登记的开始日期不能早于今天。",
+                                     "This person is registered in another region; a registration here starts "
+                                     "today or later."),
+    "error.INSTITUTION_REGION_MISMATCH": ("机构所属地区与机构代码中的地区不一致。",
+                                          "The institution's region differs from the region in its code."),
+    "error.PRACTITIONER_NOT_FOUND": ("未找到该人员, 或该人员不在您的管辖范围内。",
+                                     "No such person, or not within your region."),
+    "error.RECORD_NOT_FOUND": ("未找到该记分记录, 或其不在您的管辖范围内。", "No such record, or not within your region."),
+    "error.INSTITUTION_NOT_FOUND": ("未找到该定点医药机构, 或其不在您的管辖范围内。",
+                                    "No such institution, or not within your region."),
 }
+
+
+def error_text(lang: str, code: str, message: str) -> str:
+    """An error's message in the page's language when the pages know its code; otherwise `message`."""
+    pair = TEXT.get(f"error.{code}")
+    return pair[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if pair else message
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -51,7 +51,7 @@ def object_to(request: Request, record_id: IdPath, form: FormDep, session: Sessi
         body = parse(ObjectionIn, form, record_id=record_id)
         person = ledger.get_practitioner(session, who.scope)
         replayed = submit_once(request, session, who, form, body,
-                               lambda: file_objection(session, person, body, policy))
+                               lambda: file_objection(session, person, body, policy, actor=who.name))
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _objection_page(request, session, who, record_id, policy, today, form, errors, error, status)

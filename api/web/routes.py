@@ -4,9 +4,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
+from api.auth.sessions import end_session, find_session, start_session
 from api.auth.tokens import Role
+from api.deps import SessionDep
 from api.errors import AppError
-from api.web.auth import LANG_COOKIE, SESSION_COOKIE, PageUserDep, cookie_seconds, safe_next, sign_in
+from api.web.auth import (
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    PageUserDep,
+    check_csrf,
+    check_login_csrf,
+    cookie_seconds,
+    drop_page_cookie,
+    login_cookie,
+    login_csrf,
+    safe_next,
+    set_page_cookie,
+    sign_in,
+)
 from api.web.forms import FormDep
 from api.web.i18n import LANGUAGES
 from api.web.render import page
@@ -25,28 +41,48 @@ def home(who: PageUserDep):
     return _redirect(HOME.get(who.role, "/ui/login"))
 
 
+def _login_page(request: Request, context: dict, status: int = 200):
+    """The login form with its CSRF echo; sets the pre-session cookie if the browser has none."""
+    cookie, fresh = login_cookie(request)
+    response = page(request, "login.html", {**context, "csrf": login_csrf(request, cookie)}, status)
+    if fresh:
+        set_page_cookie(response, request, LOGIN_CSRF_COOKIE, cookie, samesite="strict")
+    return response
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/ui", reason: str = ""):
-    return page(request, "login.html", {"next": safe_next(next), "reason": reason})
+    return _login_page(request, {"next": safe_next(next), "reason": reason})
 
 
 @router.post("/login")
-def login(request: Request, form: FormDep):
+def login(request: Request, form: FormDep, session: SessionDep):
     next_path = safe_next(form.get("next"))
     try:
+        check_login_csrf(request, form)
         principal = sign_in(request, form.get("token", ""))
     except AppError as exc:
-        return page(request, "login.html", {"next": next_path, "error": exc}, exc.status)
+        return _login_page(request, {"next": next_path, "error": exc}, exc.status)
+    now = request.app.state.now()
+    previous = find_session(session, request.cookies.get(SESSION_COOKIE))
+    if previous is not None:
+        end_session(session, previous.id, "replaced", now)
+    cookie = start_session(session, principal, now)
     response = _redirect(next_path if next_path != "/ui" else HOME[principal.role])
-    response.set_cookie(SESSION_COOKIE, form["token"].strip(), max_age=cookie_seconds(principal), path="/ui",
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    set_page_cookie(response, request, SESSION_COOKIE, cookie, max_age=cookie_seconds(request, principal))
     return response
 
 
 @router.post("/logout")
-def logout():
+def logout(request: Request, form: FormDep, session: SessionDep):
+    """Ends the session for good (its cookie no longer signs in anywhere). Without a session there is nothing
+    to end: back to the login page."""
+    current = find_session(session, request.cookies.get(SESSION_COOKIE))
+    if current is not None:
+        check_csrf(request, form, current.id)
+        end_session(session, current.id, "logout", request.app.state.now())
     response = _redirect("/ui/login")
-    response.delete_cookie(SESSION_COOKIE, path="/ui")
+    drop_page_cookie(response, request, SESSION_COOKIE)
     return response
 
 

@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
-from api.access import ensure_can_view
 from api.auth.tokens import Principal
+from api.authz.scope import get_visible_practitioner
 from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
-from api.ledger import service as ledger
 from api.ledger.schemas import SuspensionDecisionCreate
 from api.people.view import person_view
 from api.supervision import service
@@ -21,14 +20,17 @@ from api.web.person import person_context
 from api.web.render import page
 from points import Policy, Status
 from points.errors import DomainError
+from points.privacy import mask_id_numbers
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 SEARCH_LIMIT = 50
+OBJECTIONS_SHOWN = 200
 
 
 @router.get("/people")
 def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep, today: TodayDep,
            q: Annotated[str, Query(max_length=64)] = "", status: Status | Literal[""] = ""):
+    q = mask_id_numbers(q)  # shown again in the search box
     rows = service.search_people(session, who, q, status or None, SEARCH_LIMIT)
     return page(request, "people.html", {"q": q, "status": status, "statuses": list(Status), "rows": rows,
                                          "limit": SEARCH_LIMIT, "today": today}, principal=who)
@@ -36,11 +38,12 @@ def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep, to
 
 def _person_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,
                  status: int = 200, **extra):
-    person = ledger.get_practitioner(session, code)
-    ensure_can_view(session, who, person)
-    view = person_view(session, person, policy, today)
-    context = person_context(view, policy, today) | {"form_key": uuid.uuid4().hex,
-                                                     "done": request.query_params.get("done")}
+    view = person_view(session, get_visible_practitioner(session, who, code), policy, today)
+    context = person_context(view, policy, today)
+    # offer only what this supervisor's authority may change: its own region's records and their suspensions
+    changeable = {r.id for r in view.records if who.covers_region(r.authority_region)}
+    context |= {"changeable": changeable, "form_key": uuid.uuid4().hex, "done": request.query_params.get("done"),
+                "undecided": [s for s in context["undecided"] if s.trigger_record_id in changeable]}
     return page(request, "person.html", context | extra, status, principal=who)
 
 
@@ -52,11 +55,11 @@ def person(request: Request, code: str, session: ReadSessionDep, who: PageSuperv
 
 def _record_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,
                  form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
-    person = ledger.get_practitioner(session, code)
-    ensure_can_view(session, who, person)
+    person = get_visible_practitioner(session, who, code)
     view = person_view(session, person, policy, today)
     defaults = {"decision_date": today.isoformat(), "authority": who.name, "responsibility": "main",
-                "institution_code": next((r.institution_code for r in view.registrations if r.ends_on is None), "")}
+                "institution_code": next((r.institution_code for r in view.registrations
+                                          if r.ends_on is None and who.covers_region(r.institution_code[1:7])), "")}
     return page(request, "record.html", {"view": view, "violations": policy.catalogue(person.region, today)}
                 | form_state(form, errors, error, defaults), status, principal=who)
 
@@ -86,10 +89,8 @@ def decide(request: Request, code: str, form: FormDep, session: SessionDep, who:
            policy: PolicyDep, today: TodayDep):
     try:
         decision = parse(SuspensionDecisionCreate, form)
-        person = ledger.get_practitioner(session, code)
-        ensure_can_view(session, who, person)
         replayed = submit_once(request, session, who, form, decision,
-                               lambda: ledger.decide_suspension(session, who.name, code, decision, policy, today))
+                               lambda: service.decide_suspension(session, who, code, decision, policy, today))
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _person_page(request, session, who, code, policy, today, status, decide_form=form,
@@ -99,7 +100,8 @@ def decide(request: Request, code: str, form: FormDep, session: SessionDep, who:
 
 @router.get("/objections")
 def objections(request: Request, session: ReadSessionDep, who: PageSupervisorDep):
-    return page(request, "objections.html", {"rows": service.objections(session, who)}, principal=who)
+    rows = service.objections(session, who, limit=OBJECTIONS_SHOWN)[:OBJECTIONS_SHOWN]  # the oldest first
+    return page(request, "objections.html", {"rows": rows}, principal=who)
 
 
 def _review_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy, today: date,

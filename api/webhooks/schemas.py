@@ -2,6 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from points.privacy import has_id_number
+
 
 class SubscriptionIn(BaseModel):
     url: str = Field(max_length=500, examples=["https://settlement.example.gov.cn/hooks/points"])
@@ -16,6 +18,8 @@ class SubscriptionIn(BaseModel):
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL with a host")
+        if has_id_number(v):  # refused rather than masked: a masked URL would deliver somewhere else
+            raise ValueError("the URL must not contain a national ID number")
         return v
 
 

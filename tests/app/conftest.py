@@ -11,7 +11,7 @@ from api.main import create_app
 from api.settings import Settings
 from tests.conftest import issue_test_token, wipe
 
-SECRET = b"test-secret-key"
+SECRET = b"test-secret-key-of-at-least-32-bytes"
 
 
 class Clock:
@@ -40,7 +40,8 @@ def api(committed_engine, policy, tmp_path):
     wipe(api_engine)
     clock = Clock(date(2026, 3, 1))
     app = create_app(api_engine, Settings(secret_key=SECRET.decode(), data_dir=tmp_path), policy, clock)
-    with TestClient(app) as client:
+    # a loopback host, as in development: page cookies are not Secure there (POINTS_COOKIE_SECURE=auto)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         yield Api(client, app, clock, api_engine)
 
 

@@ -67,24 +67,26 @@ def test_roles_only_reach_their_endpoints(api, people, role, scope, method, url)
 
 def test_supervisors_act_only_in_their_region(api, people):
     shanghai = api.token(Role.SUPERVISOR, "310000")
-    assert error(case(api, shanghai, 5, "2026-02-10")) == (403, "OUT_OF_SCOPE")
-    assert error(api.client.get(f"/v1/practitioners/{CODE}", headers=shanghai)) == (403, "OUT_OF_SCOPE")
-    assert api.client.get("/v1/practitioners", headers=shanghai).json() == []
+    assert error(case(api, shanghai, 5, "2026-02-10")) == (404, "INSTITUTION_NOT_FOUND")
+    assert error(api.client.get(f"/v1/practitioners/{CODE}", headers=shanghai)) == (404, "PRACTITIONER_NOT_FOUND")
+    assert api.client.get("/v1/practitioners", headers=shanghai).json()["items"] == []
     r = api.client.post("/v1/institutions", headers=shanghai, json={
         "code": "H11010800009", "name": "海淀", "kind": "hospital", "region": "110108"})
     assert error(r) == (403, "OUT_OF_SCOPE")
     national = api.token(Role.SUPERVISOR, "000000")
     assert api.client.get(f"/v1/practitioners/{CODE}", headers=national).status_code == 200
     county = api.token(Role.SUPERVISOR, "110105")
-    assert [p["code"] for p in api.client.get("/v1/practitioners", headers=county).json()] == [CODE]
+    assert [p["code"] for p in api.client.get("/v1/practitioners", headers=county).json()["items"]] == [CODE]
 
 
 def test_institutions_see_only_their_own_staff(api, people):
     own, other = api.token(Role.INSTITUTION, "H11010500001"), api.token(Role.INSTITUTION, "H11010500002")
-    assert [s["code"] for s in api.client.get("/v1/institutions/H11010500001/staff", headers=own).json()] == [CODE]
+    staff = api.client.get("/v1/institutions/H11010500001/staff", headers=own).json()["items"]
+    assert [s["code"] for s in staff] == [CODE]
     assert api.client.get(f"/v1/practitioners/{CODE}", headers=own).status_code == 200
-    assert error(api.client.get("/v1/institutions/H11010500001/staff", headers=other)) == (403, "OUT_OF_SCOPE")
-    assert error(api.client.get(f"/v1/practitioners/{CODE}", headers=other)) == (403, "OUT_OF_SCOPE")
+    assert error(api.client.get("/v1/institutions/H11010500001/staff", headers=other)) == (
+        404, "INSTITUTION_NOT_FOUND")
+    assert error(api.client.get(f"/v1/practitioners/{CODE}", headers=other)) == (404, "PRACTITIONER_NOT_FOUND")
 
 
 def test_practitioners_see_and_object_only_to_their_own_records(api, people):

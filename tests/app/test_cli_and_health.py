@@ -10,6 +10,7 @@ from api.db.engine import make_engine
 from api.main import create_app
 
 POINTS = [sys.executable, "-m", "api.cli"]
+CLI_KEY = "cli-test-key-of-at-least-32-bytes"
 
 
 def run(args, env, cwd):
@@ -57,7 +58,7 @@ def test_token_issue_from_the_command_line_authenticates_against_the_api(cli_env
     from api.policy import load_policy
     from api.settings import Settings
 
-    cli_env["POINTS_SECRET_KEY"] = "cli-test-key"
+    cli_env["POINTS_SECRET_KEY"] = CLI_KEY
     assert run(["init-db"], cli_env, tmp_path).returncode == 0
     out = run(["token", "issue", "--role", "settlement", "--scope", "000000", "--name", "结算系统"], cli_env, tmp_path)
     assert out.returncode == 0, out.stderr
@@ -65,7 +66,7 @@ def test_token_issue_from_the_command_line_authenticates_against_the_api(cli_env
     bad = run(["token", "issue", "--role", "supervisor", "--scope", "11", "--name", "x"], cli_env, tmp_path)
     assert bad.returncode == 2 and "INVALID_SCOPE" in bad.stdout and "Traceback" not in bad.stderr
     engine = make_engine(cli_env["POINTS_DATABASE_URL"])
-    app = create_app(engine, Settings(secret_key="cli-test-key", data_dir=tmp_path), load_policy(),
+    app = create_app(engine, Settings(secret_key=CLI_KEY, data_dir=tmp_path), load_policy(),
                      lambda: date(2026, 3, 1))
     with TestClient(app) as client:
         r = client.get("/v1/eligibility", headers={"X-API-Key": token},

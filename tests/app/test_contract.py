@@ -103,8 +103,8 @@ def test_claims_are_idempotent_by_ref(api, people):
 def test_list_by_status_and_csv_export(api, people):
     case(api, people, 9, "2026-02-10", violation="S01")
     r = api.client.get("/v1/practitioners", headers=people, params={"status": "suspended"})
-    assert [(p["code"], p["until"]) for p in r.json()] == [(CODE, "2026-03-10")]
-    assert api.client.get("/v1/practitioners", headers=people, params={"status": "normal"}).json() == []
+    assert [(p["code"], p["until"]) for p in r.json()["items"]] == [(CODE, "2026-03-10")]
+    assert api.client.get("/v1/practitioners", headers=people, params={"status": "normal"}).json()["items"] == []
     r = api.client.get("/v1/practitioners/export.csv", headers=people, params={"status": "suspended"})
     assert r.headers["content-type"].startswith("text/csv")
     rows = r.content.decode("utf-8-sig").splitlines()
@@ -116,7 +116,7 @@ def test_status_lists_follow_the_clock(api, people):
     case(api, people, 9, "2026-02-10", violation="S01")
     api.clock.today = api.clock.today.replace(month=3, day=11)
     r = api.client.get("/v1/practitioners", headers=people, params={"status": "normal"})
-    assert [p["code"] for p in r.json()] == [CODE]
+    assert [p["code"] for p in r.json()["items"]] == [CODE]
 
 
 def test_violation_catalogue_by_region(api, people):

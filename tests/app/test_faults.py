@@ -18,10 +18,15 @@ from api.db.models import JobRun, Practitioner
 from tests.conftest import SERVER_URL, wipe
 from tests.db.factories import institution
 
+KEY = "faults-test-key-of-at-least-32-bytes"
+
 
 def env_for(engine, tmp_path):
+    from api import audit
+
     return {**os.environ, "POINTS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "POINTS_DATA_DIR": str(tmp_path)}
+            "POINTS_DATA_DIR": str(tmp_path),
+            "POINTS_SECRET_KEY": audit.settings().secret_key}  # the audit key of this process's entries
 
 
 def test_an_import_killed_mid_transaction_leaves_nothing_and_reruns_cleanly(committed_engine, tmp_path):
@@ -116,10 +121,10 @@ def test_database_down_answers_503_and_recovers_by_itself(fresh_database, policy
     engine = make_engine(url)
     name = make_url(url).database
     with Session(engine) as session:
-        supervisor = issue_token(session, b"k", "t", Role.SUPERVISOR, "000000", "s")[0]
+        supervisor = issue_token(session, KEY.encode(), "t", Role.SUPERVISOR, "000000", "s")[0]
         session.commit()
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    app = create_app(engine, Settings(secret_key="k", data_dir=tmp_path), policy, lambda: date(2026, 3, 1))
+    app = create_app(engine, Settings(secret_key=KEY, data_dir=tmp_path), policy, lambda: date(2026, 3, 1))
     headers = {"Authorization": f"Bearer {supervisor}"}
     with TestClient(app) as client:
         assert client.get("/v1/practitioners", headers=headers).status_code == 200
@@ -162,12 +167,12 @@ def test_an_api_process_killed_mid_request_leaves_all_or_nothing(committed_engin
 
     wipe(committed_engine)
     with Session(committed_engine) as session:
-        token = issue_token(session, b"kill-test", "t", Role.SETTLEMENT, "000000", "s")[0]
+        token = issue_token(session, KEY.encode(), "t", Role.SETTLEMENT, "000000", "s")[0]
         session.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**env_for(committed_engine, tmp_path), "POINTS_SECRET_KEY": "kill-test"}
+    env = {**env_for(committed_engine, tmp_path), "POINTS_SECRET_KEY": KEY}
     base = f"http://127.0.0.1:{port}"
     claims = [{"ref": f"K{i}", "institution_code": "H11010500001", "practitioner_code": f"D110105{i:06d}",
                "service_date": "2026-01-05", "amount": "9.90"} for i in range(1, 10001)]

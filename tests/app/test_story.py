@@ -49,7 +49,7 @@ def test_suspension_blocks_claims_and_annulment_releases_them(api, people):
     r = api.client.post("/v1/me/objections", headers=me, json={"record_id": four, "reason": "该处方由他人开具"})
     assert r.status_code == 201, r.text
     objection = r.json()["id"]
-    assert [o["id"] for o in api.client.get("/v1/objections", headers=sup).json()] == [objection]
+    assert [o["id"] for o in api.client.get("/v1/objections", headers=sup).json()["items"]] == [objection]
 
     r = api.client.post(f"/v1/records/{four}/reviews", headers=sup,
                         json={"outcome": "annul", "decided_on": "2026-03-01", "reason": "复核: 证据不足"})

@@ -27,7 +27,7 @@ def test_a_second_registration_is_multi_site_practice_with_one_status(api, peopl
     case(api, people, 9, "2026-02-10", violation="S01")
     for institution in ("H11010500001", "H11010500002"):
         staff = api.client.get(f"/v1/institutions/{institution}/staff",
-                               headers=api.token(Role.INSTITUTION, institution)).json()
+                               headers=api.token(Role.INSTITUTION, institution)).json()["items"]
         assert [(s["code"], s["status"]) for s in staff] == [(CODE, "suspended")]
     r = api.client.post("/v1/registrations", headers=people, json={
         "practitioner_code": CODE, "institution_code": "H11010500002", "starts_on": "2026-02-01"})
@@ -52,4 +52,4 @@ def test_repair_in_tianjin_over_the_api(api):
     beijing = api.token(Role.SUPERVISOR, "110000")
     r = api.client.post("/v1/practitioners/D120101000001/repairs", headers=beijing,
                         json={"activity_date": "2026-02-28", "activity": "x"})
-    assert (r.status_code, r.json()["error"]["code"]) == (403, "OUT_OF_SCOPE")
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "PRACTITIONER_NOT_FOUND")  # not registered there

@@ -1,4 +1,4 @@
-"""The audit log is a hash chain: editing, removing or inserting any entry is detected."""
+"""The audit log is a keyed hash chain: editing, removing or inserting any entry is detected."""
 import os
 import subprocess
 import sys
@@ -50,23 +50,26 @@ def test_a_removed_or_reordered_entry_is_detected(committed_engine, policy):
         assert (verify_chain(session).broken_at, verify_chain(session).problem) == (3, "entry 3 is missing")
 
 
-def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_link_after_it(committed_engine, policy):
+def test_an_entry_rewritten_and_the_chain_recomputed_without_the_key_is_detected(committed_engine, policy):
     from api.audit import entry_hash
 
     chain(committed_engine, policy)
     with Session(committed_engine) as session:
-        row = session.scalars(select(AuditLog).where(AuditLog.seq == 2)).one()
-        row.reason = "forged"
-        row.hash = entry_hash(row.seq, row.at, row.actor, row.action, row.entity, row.entity_id, row.reason,
-                              row.detail, row.prev_hash)
+        rows = session.scalars(select(AuditLog).where(AuditLog.seq >= 2).order_by(AuditLog.seq)).all()
+        rows[0].reason = "forged"
+        prev = rows[0].prev_hash
+        for row in rows:  # what anyone with database access could do to a plain SHA-256 chain
+            row.prev_hash = prev
+            row.hash = prev = entry_hash(row.seq, row.at, row.actor, row.action, row.entity, row.entity_id,
+                                         row.reason, row.detail, row.prev_hash)
         session.commit()
-        assert verify_chain(session).broken_at == 3
+        assert verify_chain(session).broken_at == 2
 
 
-def test_audit_verify_command(committed_engine, policy, tmp_path):
+def test_audit_verify_command(committed_engine, policy, tmp_path, audit_settings):
     chain(committed_engine, policy)
     env = {**os.environ, "POINTS_DATABASE_URL": committed_engine.url.render_as_string(hide_password=False),
-           "POINTS_DATA_DIR": str(tmp_path)}
+           "POINTS_DATA_DIR": str(tmp_path), "POINTS_SECRET_KEY": audit_settings.secret_key}
     run = lambda: subprocess.run([sys.executable, "-m", "api.cli", "audit", "verify"], env=env,  # noqa: E731
                                  capture_output=True, text=True, timeout=60)
     ok = run()

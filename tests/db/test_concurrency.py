@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db.models import PointRecord, Practitioner, Sanction
+from api.db.models import PointRecord, Practitioner, RecordReview, Sanction
 from api.ledger import service as ledger
 from api.ledger.schemas import PointRecordCreate, ReviewCreate
 from points import ReviewOutcome
@@ -66,7 +66,7 @@ def test_fifty_parallel_records_for_one_person_lose_nothing(committed_engine, po
     assert [(s.kind, s.revoked_at) for s in rows] == [("suspension", None), ("termination", None)]
 
 
-def test_parallel_appeals_leave_sanctions_matching_the_ledger(committed_engine, policy):
+def test_parallel_reviews_of_one_record_take_one_and_leave_sanctions_matching_the_ledger(committed_engine, policy):
     setup(committed_engine, policy)
     with Session(committed_engine) as session:
         for number, points, violation in (("A", 5, "H01"), ("B", 4, "H02")):
@@ -84,8 +84,11 @@ def test_parallel_appeals_leave_sanctions_matching_the_ledger(committed_engine, 
     def appeal(session, i):
         ledger.review_record(session, f"reviewer-{i}", record_id, picks[i], policy, TODAY)
 
-    assert in_parallel(committed_engine, appeal, 20) == []
+    errors = in_parallel(committed_engine, appeal, 20)
+    # reviews of one record are serialised: the first is taken, every other one is refused, none is lost
+    assert len(errors) == 19 and all("already reviewed" in e for e in errors), errors
     with Session(committed_engine) as session:
+        assert len(session.scalars(select(RecordReview)).all()) == 1
         person_row = session.scalars(select(Practitioner)).one()
         timeline = ledger.timeline_of(session, person_row, policy)
     live = [(s.kind, s.year, s.ordinal, s.starts_on, s.ends_on) for s in sanctions(committed_engine)
@@ -93,4 +96,4 @@ def test_parallel_appeals_leave_sanctions_matching_the_ledger(committed_engine, 
     expected = [("suspension", s.year, s.ordinal, s.starts_on, s.ends_on) for s in timeline.suspensions]
     assert live == expected
     assert person_row.status == timeline.status_on(TODAY).status.value
-    assert person_row.ledger_version == 1 + 2 + 20  # one registration, two records, twenty reviews: none lost
+    assert person_row.ledger_version == 1 + 2 + 1  # one registration, two records, one review

@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "e2e"
 TODAY = date(2026, 3, 1)
-SECRET = "e2e-secret-key"
+SECRET = "e2e-secret-key-of-at-least-32-bytes"
 
 
 @pytest.fixture(scope="session")

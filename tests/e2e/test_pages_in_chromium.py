@@ -103,3 +103,8 @@ def test_an_objection_filed_by_the_practitioner_is_reviewed_and_the_status_retur
     expect(physician.locator("#status [data-status]")).to_have_attribute("data-status", "normal")
     expect(physician.locator(".o-reviewed")).to_have_count(1)
     shots("eligible-again", physician)
+
+    physician.click("#logout")  # a form with the session's CSRF token; the session ends on the server
+    expect(physician).to_have_url(re.compile(r"/ui/login$"))
+    physician.goto(f"{site.url}/ui/me")
+    expect(physician).to_have_url(re.compile(r"/ui/login\?next="))

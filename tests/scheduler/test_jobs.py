@@ -1,16 +1,18 @@
 """Jobs at day granularity under a frozen clock: New Year, a suspension's end, catch-up, idempotence."""
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from api.auth.tokens import Principal, Role
 from api.db.models import JobRun, Practitioner, StatusEvent
 from scheduler.jobs import JOBS
 from tests.scheduler.conftest import china, record, seed
 
 JOB = {job.name: job for job in JOBS}
 A, B = "D110105000001", "D110105000002"
+SETTLEMENT = Principal("t-settle", Role.SETTLEMENT, "110000", "settlement", datetime(2099, 1, 1, tzinfo=timezone.utc))
 
 
 def snapshot(engine, code):
@@ -102,7 +104,7 @@ def test_claims_recheck_releases_claims_held_for_a_code_registered_later(engine,
     from api.claims.service import submit
 
     with Session(engine) as session:
-        [result] = submit(session, "settlement", [ClaimIn(
+        [result] = submit(session, SETTLEMENT, [ClaimIn(
             ref="X1", institution_code="H11010500001", practitioner_code=A, service_date=date(2026, 12, 1),
             amount="50.00")], policy.person_prefixes, date(2026, 12, 31), datetime.now(timezone.utc))
         session.commit()
@@ -146,7 +148,7 @@ def test_the_full_sweep_moves_every_claim_to_match_current_standing(engine, poli
     claims = [ClaimIn(ref=f"S{i}", institution_code="H11010500001", practitioner_code=A,
                       service_date=date(2026, 2, d), amount="10.00") for i, d in enumerate((5, 15, 25))]
     with Session(engine) as session:
-        submit(session, "settlement", claims, policy.person_prefixes, date(2026, 3, 1), datetime.now(timezone.utc))
+        submit(session, SETTLEMENT, claims, policy.person_prefixes, date(2026, 3, 1), datetime.now(timezone.utc))
         # a drifted row, as if a change had been missed: the sweep must put it right
         session.execute(update(Claim).where(Claim.ref == "S1").values(state="payable", reason="ELIGIBLE"))
         session.execute(update(Claim).where(Claim.ref == "S2").values(state="paid", reason="ELIGIBLE"))

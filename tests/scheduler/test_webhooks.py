@@ -12,11 +12,14 @@ from sqlmodel import Session
 
 from api.clock import utcnow
 from api.db.models import WebhookDelivery, WebhookSubscription
-from api.webhooks.delivery import deliver_due
+from api.webhooks import delivery as module
+from api.webhooks.destinations import Allowlist
+from api.webhooks.outbox import fan_out
 from tests.scheduler.conftest import record, seed
 
 CODE = "D110105000001"
 SECRET = "whsec-test"
+LOCAL = Allowlist("127.0.0.1")  # the receivers here listen on loopback
 
 
 class Receiver:
@@ -60,6 +63,13 @@ def subscribe(engine, url, prefix=""):
         session.add(WebhookSubscription(owner="tok", owner_name="结算系统", region_prefix=prefix, url=url,
                                         secret=SECRET, created_at=utcnow()))
         session.commit()
+
+
+def deliver_due(engine, clock, **options):
+    """What the scheduler's job does: fan new events out, then send what is due."""
+    with Session(engine) as session:
+        fan_out(session, clock())
+    return module.deliver_due(engine, clock, LOCAL, **options)
 
 
 def delivery(engine):
@@ -115,8 +125,6 @@ def test_a_hanging_receiver_costs_at_most_the_timeout_and_others_still_get_their
 
 
 def test_after_the_last_attempt_a_delivery_is_marked_failed(engine, policy):
-    from api.webhooks import delivery as module
-
     dead = Receiver(failures=10**6)
     try:
         seed(engine, policy, CODE)
@@ -137,4 +145,5 @@ def test_subscriptions_receive_only_their_region(engine, policy, receiver):
     seed(engine, policy, CODE)  # a Beijing physician: registration and suspension both change the status
     record(engine, policy, CODE, 9, date(2026, 2, 10), date(2026, 2, 11))
     with Session(engine) as session:
+        assert fan_out(session, utcnow()) == 2
         assert session.scalars(select(WebhookDelivery)).all() == []

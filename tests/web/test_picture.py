@@ -17,8 +17,8 @@ def view(years=(), sanctions=(), registered=date(2024, 3, 1), as_of=date(2026, 3
 
 def sanction(kind, starts, ends, revoked=False) -> SanctionView:
     return SanctionView(kind=kind, year=starts.year, ordinal=1, decided_on=starts, starts_on=starts, ends_on=ends,
-                        months=1 if kind == "suspension" else None, months_decided=True, single_record=False,
-                        cut_short_by=None, revoked=revoked, revoked_reason=None)
+                        months=1 if kind == "suspension" else None, months_decided=True, trigger_record_id=1,
+                        single_record=False, cut_short_by=None, revoked=revoked, revoked_reason=None)
 
 
 def test_one_bar_per_year_from_registration_to_this_year_with_heights_proportional_to_points():

@@ -1,0 +1,93 @@
+"""The only home of region filters. A fetch outside the caller's scope answers exactly like an unknown id.
+
+Who sees a person: a supervisor of the person's own region or of a region where they are (or were) registered
+(status is national, so registration grants reading the whole record); an institution its own staff; a
+practitioner themselves. Seeing never implies the right to change: see `api.authz.policy`."""
+from datetime import date
+
+from sqlalchemy import exists, false, func, or_, select, true
+from sqlmodel import Session
+
+from api.auth.tokens import Principal, Role
+from api.db.models import Institution, PointRecord, Practitioner, Registration
+from api.errors import InvalidRequest, NotFound
+from points.codes import check_person_code_shape, parse_institution_code
+
+
+def in_region(column, who: Principal):
+    """`column` (a region code) lies in the caller's region."""
+    prefix = who.region_prefix
+    return true() if not prefix else func.substr(column, 1, len(prefix)) == prefix
+
+
+def visible_people(who: Principal):
+    """WHERE clause on Practitioner: the people this caller may read."""
+    if who.role is Role.PRACTITIONER:
+        return Practitioner.code == who.scope
+    registered = select(Registration.id).join(Institution).where(Registration.practitioner_id == Practitioner.id)
+    if who.role is Role.INSTITUTION:
+        return exists(registered.where(Institution.code == who.scope))
+    if who.role is Role.SUPERVISOR:
+        if not who.region_prefix:
+            return true()
+        return or_(in_region(Practitioner.region, who), exists(registered.where(in_region(Institution.region, who))))
+    return false()
+
+
+def visible_institutions(who: Principal):
+    """WHERE clause on Institution: a supervisor's region, or an institution's own row."""
+    if who.role is Role.INSTITUTION:
+        return Institution.code == who.scope
+    return in_region(Institution.region, who) if who.role is Role.SUPERVISOR else false()
+
+
+def reviewable_records(who: Principal):
+    """WHERE clause on PointRecord: records whose recording authority is the caller's region or below it."""
+    return in_region(PointRecord.authority_region, who)
+
+
+def person_not_found(code: str) -> NotFound:
+    return NotFound(f"no practitioner {code}", "PRACTITIONER_NOT_FOUND")
+
+
+def get_visible_practitioner(session: Session, who: Principal, code: str, lock: bool = False) -> Practitioner:
+    query = select(Practitioner).where(Practitioner.code == check_person_code_shape(code), visible_people(who))
+    found = session.scalars(query.with_for_update() if lock else query).first()
+    if found is None:
+        raise person_not_found(code)
+    return found
+
+
+def get_visible_institution(session: Session, who: Principal, code: str) -> Institution:
+    found = session.scalars(select(Institution).where(Institution.code == parse_institution_code(code),
+                                                      visible_institutions(who))).first()
+    if found is None:
+        raise NotFound(f"no institution {code}", "INSTITUTION_NOT_FOUND")
+    return found
+
+
+def get_visible_record(session: Session, who: Principal, record_id: int) -> tuple[PointRecord, Practitioner]:
+    found = session.execute(select(PointRecord, Practitioner).join(Practitioner)
+                            .where(PointRecord.id == record_id, visible_people(who))).first()
+    if found is None:
+        raise NotFound(f"no point record {record_id}", "RECORD_NOT_FOUND")
+    return found[0], found[1]
+
+
+def registered_regions(session: Session, person_id: int, on: date) -> set[str]:
+    """Regions of the institutions where the person was registered on `on`."""
+    return set(session.scalars(select(Institution.region).join(Registration).where(
+        Registration.practitioner_id == person_id, Registration.starts_on <= on,
+        or_(Registration.ends_on.is_(None), Registration.ends_on >= on))))
+
+
+def check_not_backdated_into(session: Session, who: Principal, code: str, starts_on: date, today: date) -> None:
+    """A person the caller could not see until now (registered only in other regions) is registered here from
+    today on: a backdated registration would hand the caller a say over what happened before it was made."""
+    if starts_on >= today:
+        return
+    known = session.scalars(select(Practitioner.id).where(Practitioner.code == code)).first()
+    visible = session.scalars(select(Practitioner.id).where(Practitioner.code == code, visible_people(who))).first()
+    if known is not None and visible is None:
+        raise InvalidRequest(f"{code} is registered in another region: a registration here starts today "
+                             f"({today}) or later", "REGISTRATION_BACKDATED")
