@@ -3,11 +3,11 @@ request costs the same whatever the number of subscriptions. The scheduler then 
 pending delivery per matching subscription (`fan_out`), and sends them later still (delivery.py)."""
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from api.db.base import UTCDateTime
-from api.db.models import StatusEvent, WebhookDelivery, WebhookSubscription
+from api.db.models import Institution, Practitioner, Registration, StatusEvent, WebhookDelivery, WebhookSubscription
 
 FAN_OUT_BATCH = 200  # events per transaction
 
@@ -24,9 +24,20 @@ class EventSink:
                                      until=until, effective_on=on, cause=cause[:200], created_at=self.now))
 
 
+def _covers(region):
+    return func.substr(region, 1, func.length(WebhookSubscription.region_prefix)) == WebhookSubscription.region_prefix
+
+
+def _registered_in_subscription_region():
+    """The person is (or was) registered at an institution of the subscription's region (多点执业): that
+    region's settlement system pays their services too."""
+    return exists(select(Registration.id).join(Institution).join(Practitioner).where(
+        Practitioner.code == StatusEvent.practitioner_code, _covers(Institution.region)))
+
+
 def _fan_out_batch(session: Session, now: datetime) -> int:
     """One batch of events not yet fanned out: a delivery for each subscription that was active when the event
-    was written, is active now, and covers the person's region. Returns the events done (0: none left)."""
+    was written, is active now, and covers the person's region or a region where they are registered. Returns the events done (0: none left)."""
     pending = select(StatusEvent.id).where(StatusEvent.fanned_out_at.is_(None)).order_by(StatusEvent.id) \
         .limit(FAN_OUT_BATCH)
     if session.get_bind().dialect.name == "postgresql":
@@ -40,8 +51,7 @@ def _fan_out_batch(session: Session, now: datetime) -> int:
                       literal(now, UTCDateTime()))
                .select_from(WebhookSubscription).join(StatusEvent, and_(
                    StatusEvent.id.in_(ids), WebhookSubscription.created_at <= StatusEvent.created_at,
-                   func.substr(StatusEvent.region, 1, func.length(WebhookSubscription.region_prefix))
-                   == WebhookSubscription.region_prefix))
+                   or_(_covers(StatusEvent.region), _registered_in_subscription_region())))
                .where(WebhookSubscription.active.is_(True), ~already))
     session.execute(insert(WebhookDelivery).from_select(
         ["subscription_id", "event_id", "state", "attempts", "next_attempt_at"], matches))

@@ -320,3 +320,29 @@ def test_a_slow_receiver_does_not_hold_the_run(api, people, local, receiver):
         assert len(slow.received) == 1
     finally:
         slow.close()
+
+
+def test_events_reach_every_region_where_the_person_is_registered_and_no_other(api, people, local):
+    """A Tianjin physician also registered in Beijing (多点执业): Beijing's settlement system pays their
+    Beijing services, so it hears of their status changes; Shanghai's does not."""
+    tianjin = api.token(Role.SUPERVISOR, "120000")
+    assert api.client.post("/v1/institutions", headers=tianjin, json={
+        "code": "H12010100001", "name": "和平医院", "kind": "hospital", "region": "120101"}).status_code == 201
+    assert api.client.post("/v1/practitioners", headers=tianjin, json={
+        "code": "D120101000009", "name": "孙杰", "category": "medical", "institution_code": "H12010100001",
+        "registered_on": "2025-01-01"}).status_code == 201
+    assert api.client.post("/v1/registrations", headers=people, json={
+        "practitioner_code": "D120101000009", "institution_code": "H11010500001",
+        "starts_on": "2026-03-01"}).status_code == 201
+    beijing = subscribe(api, settlement(api), "http://127.0.0.1:9/bj").json()["id"]
+    shanghai = subscribe(api, api.token(Role.SETTLEMENT, "310000", "上海结算"), "http://127.0.0.1:9/sh").json()["id"]
+    r = api.client.post("/v1/cases", headers=tianjin, json={
+        "violation_code": "S01", "decision_date": "2026-02-20", "case_number": "津〔2026〕9号", "authority": "医保局",
+        "institution_code": "H12010100001", "people": [{"practitioner_code": "D120101000009", "points": 9}]})
+    assert r.status_code == 201, r.text
+    fan_out_now(api)
+    with Session(api.engine) as session:
+        reached = set(session.scalars(select(WebhookDelivery.subscription_id).join(
+            StatusEvent, StatusEvent.id == WebhookDelivery.event_id).where(
+            StatusEvent.practitioner_code == "D120101000009")))
+    assert reached == {beijing} and shanghai not in reached
