@@ -230,7 +230,7 @@ def audit_show(person: str = typer.Option(..., help="the person's code"),
 @import_app.command("practitioners")
 def import_practitioners(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
                          actor: str = typer.Option("import", help="recorded as the author of each row")) -> None:
-    """Import practitioners and registrations from CSV: code,name,category,institution_code,registered_on."""
+    """Import practitioners and registrations from CSV: code,name,category,institution_code,registered_on[,ends_on]."""
     from api.clock import today_in_china
     from api.db.engine import unit_of_work
     from api.policy import current_policy

@@ -100,10 +100,10 @@ class _Loader:
         for violation, points, days_ago in entries:
             self.record(code, violation, points, days_ago)
 
-    def decide(self, code: str, months: int, days_ago: int) -> None:
+    def decide(self, code: str, trigger: int, months: int, days_ago: int) -> None:
         decided = self.today - timedelta(days=days_ago)
         ledger.decide_suspension(self.session, ACTOR, code, SuspensionDecisionCreate(
-            year=decided.year, months=months, decided_on=decided, reason="demo: 按情节决定暂停期限"),
+            trigger_record_id=trigger, months=months, decided_on=decided, reason="demo: 按情节决定暂停期限"),
             self.policy, self.today)
 
     def scenarios(self, codes: list[str]) -> None:
@@ -111,15 +111,15 @@ class _Loader:
         def by_region(prefix):
             return [c for c in codes if c[-12:-6].startswith(prefix) and c.startswith("D")]
         tianjin, others = by_region("12"), by_region("11") + by_region("31") + by_region("44")
-        # Tianjin: talk notice at 6; suspended then repaired below 9.
+        # Tianjin: talk notice at 6; suspended, then repaired below 9 (the suspension runs to its end).
         self.records(tianjin[0], ("H01", 4, 40), ("L01", 2, 20))
         self.records(tianjin[1], ("H02", 5, 30), ("H03", 4, 25))
         ledger.add_repair(self.session, ACTOR, tianjin[1], RepairCreate(
             activity_date=self.today - timedelta(days=10), activity="参加医保政策宣传活动"), self.policy, self.today)
         # Suspended now, with decided lengths.
         for i, code in enumerate(others[0:5]):
-            self.records(code, ("H01", 5, 12 + i), ("H02", 4, 8 + i))
-            self.decide(code, 1 + i, 6 + i)
+            self.record(code, "H01", 5, 12 + i)
+            self.decide(code, self.record(code, "H02", 4, 8 + i), 1 + i, 6 + i)
         # Suspension already over (decided long ago, 1 month).
         for code in others[5:7]:
             self.record(code, "S01", 9, 75)

@@ -13,13 +13,15 @@ from sqlmodel import Session
 
 from api.db.models import ApiToken
 from api.eligibility.snapshot import Snapshot, load_snapshot, refresh_snapshot
+from points import Policy
 
 log = logging.getLogger("points.live")
 
 
 class Live:
-    def __init__(self, engine_fn, snapshot: bool = True, interval: float = 0.25, revocation_interval: float = 1.0):
-        self.engine_fn, self.use_snapshot, self.interval = engine_fn, snapshot, interval
+    def __init__(self, engine_fn, snapshot: bool = True, interval: float = 0.25, revocation_interval: float = 1.0, *,
+                 policy: Policy):
+        self.engine_fn, self.use_snapshot, self.interval, self.policy = engine_fn, snapshot, interval, policy
         self.revocation_interval = revocation_interval
         self.snapshot: Snapshot | None = None
         self._pending: set[str] = set()  # invalidated before the first snapshot was installed
@@ -43,7 +45,7 @@ class Live:
             with self._session() as session:
                 if self.snapshot is None:
                     started = time.perf_counter()
-                    snapshot = load_snapshot(session)
+                    snapshot = load_snapshot(session, self.policy)
                     with self._lock:
                         snapshot.invalidate(self._pending)
                         self.snapshot, self._pending = snapshot, set()

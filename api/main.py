@@ -17,6 +17,7 @@ from api.auth.service import TokenCache
 from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
 from api.clock import today_in_china, utcnow
+from api.dates import date_error
 from api.deps import engine_of
 from api.eligibility.fastpath import EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
@@ -54,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError):
         """Rule violations are 422; AppErrors name their own status (401, 403, 404, 409)."""
-        return _error(getattr(exc, "status", 422), exc.code, exc.message, request=request)
+        return _error(getattr(exc, "status", 422), exc.code, exc.message, getattr(exc, "details", None), request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -62,6 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
         details = [{"loc": list(e["loc"]), "message": e["msg"]} for e in errors[:50]]
         if any(e["type"] == "too_long" and list(e["loc"]) == ["body"] for e in errors):
             return _error(413, "BATCH_TOO_LARGE", errors[0]["msg"], details)
+        if bad_date := date_error(errors):  # INVALID_DATE or DATE_OUT_OF_RANGE, as on every other route
+            return _error(422, *bad_date, details, request)
         return _error(422, "INVALID_REQUEST", "the request is malformed; see details", details, request)
 
     @app.exception_handler(IntegrityError)
@@ -108,7 +111,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     app.state.signing_key = None  # read on first use: creating it may write a file
     audit_chain.configure(settings)  # the audit key, also read on first use
     app.state.tokens = TokenCache()
-    app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval)
+    app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval,
+                          policy=app.state.policy)
     install_error_handlers(app)
     if fast_path:
         app.add_middleware(EligibilityFastPath, main=app)

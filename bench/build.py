@@ -117,7 +117,7 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
         practitioners.append((pid, code, f"人员{pid}", "medical" if prefix == "D" else "pharmacy", region, NOW,
                               status, until, today, 0, 0, tally, today.year, 0))
         claims.append((pid, CLAIMS_CLIENT, f"BENCH-C{pid}", inst[1], code, today - timedelta(days=rnd.randint(1, 300)), False,
-                       "100.00", "payable", "ELIGIBLE", NOW, None, NOW))
+                       "100.00", "payable", "ELIGIBLE", NOW, None, NOW, NOW))
 
     load_rows(engine, "practitioner", ("id", "code", "name", "category", "region", "created_at", "status",
                                        "status_until", "status_as_of", "ledger_version", "claims_version", "tally",
@@ -131,7 +131,8 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
                                    "trigger_record_id", "starts_on", "ends_on", "months", "months_decided",
                                    "single_record", "cut_short_by", "updated_at"), sanctions)
     load_rows(engine, "claim", ("id", "client", "ref", "institution_code", "practitioner_code", "service_date", "emergency",
-                                "amount", "state", "reason", "submitted_at", "paid_at", "updated_at"), claims)
+                                "amount", "state", "reason", "submitted_at", "paid_at", "updated_at", "checked_at"),
+              claims)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for table in ("institution", "practitioner", "registration", "point_record", "sanction", "claim"):

@@ -144,7 +144,7 @@ def run_jobs(engine, policy) -> dict:
             session, policy, new_year + timedelta(days=1), datetime.now(timezone.utc))})
         session.commit()
     with Session(engine) as session:
-        out["claims_full_sweep"] = timed(lambda: recheck(session, datetime.now(timezone.utc), full=True))
+        out["claims_full_sweep"] = timed(lambda: recheck(session, policy, datetime.now(timezone.utc), full=True))
         session.commit()
     return out
 

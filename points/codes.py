@@ -60,6 +60,11 @@ def parse_institution_code(code: str) -> str:
     return text
 
 
+def person_region(code: str) -> str:
+    """The administering region of a well-formed person code: the 6 digits before the sequence."""
+    return code[-12:-6]
+
+
 def region_chain(region: str) -> tuple[str, ...]:
     """Most general first: national, province, city, county (duplicates dropped)."""
     chain = [NATIONAL, region[:2] + "0000", region[:4] + "00", region]

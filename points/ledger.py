@@ -1,6 +1,6 @@
 """The append-only ledger of one person, as plain values. Status is derived from it, never stored by hand."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -26,6 +26,7 @@ class PointRecord:
     authority: str = ""
     institution: str = ""
     responsibility: Responsibility = Responsibility.MAIN
+    recorded_at: datetime | None = None  # the instant it was recorded (None: known from the start)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Review:
     outcome: ReviewOutcome
     decided_on: date
     points: int | None = None
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,19 @@ class RepairCredit:
     activity_date: date
     activity: str = ""
     region: str = ""  # the granting authority's region, whose rules apply (default: the person's)
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class SuspensionDecision:
-    """The decider's choice of length for the `ordinal`-th suspension of a points year."""
+    """The decider's choice of length for the suspension triggered by record `trigger_record` (the record whose
+    points crossed the threshold). The latest recorded (highest id) wins: a later decision corrects."""
 
-    year: int
-    ordinal: int
+    id: int
+    trigger_record: int
     months: int
     decided_on: date
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class Registration:
     institution: str
     starts_on: date
     ends_on: date | None = None
+    recorded_at: datetime | None = None
+    end_recorded_at: datetime | None = None  # when ends_on was recorded (注销 / 变更)
 
 
 @dataclass(frozen=True)

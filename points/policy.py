@@ -6,12 +6,16 @@ county), every row already in force on that day, oldest first. So a region overr
 and a new year's or region's values are a new row, not code.
 """
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import lru_cache
 
 from points.codes import NATIONAL, region_chain
 from points.errors import PolicyError, RuleViolation
+from points.standing import Status
+
+SANCTIONED = frozenset({Status.SUSPENDED, Status.BANNED, Status.TERMINATED})
 
 
 @dataclass(frozen=True)
@@ -27,10 +31,13 @@ class Parameters:
     ban_years_single_record: int = 3
     repair_points_per_activity: int = 1
     repair_cap_per_year: int = 0
-    # A repair that brings the tally below `suspend_at` ends a running suspension of the same year.
-    repair_ends_suspension: bool = True
+    # A repair that brings the tally below `suspend_at` ends a running suspension of the same year (no source:
+    # off unless a region provides it).
+    repair_ends_suspension: bool = False
     talk_at: int = 0  # 0 = no talk notice (约谈) rung
     max_points_per_record: int = 12
+    # The sanctioned states in which emergency and rescue care (急救、抢救) is still settled (seed 003: suspension).
+    emergency_exempt_states: frozenset[Status] = frozenset({Status.SUSPENDED})
 
     def default_months(self, tally: int) -> int:
         return self.suspension_months_by_tally.get(tally, self.suspension_months_default)
@@ -49,7 +56,14 @@ PARAMETER_NAMES = frozenset(f.name for f in fields(Parameters))
 
 @dataclass(frozen=True)
 class Violation:
-    """A violation type (记分情形): its band fixes the points range the decider chooses from."""
+    """A violation type (记分情形): its band fixes the points range the decider chooses from.
+
+    `basis` is the article the institution's decision rests on. `source` says where the type itself comes from
+    (document, article and item, as cited; `source_en` in English), `source_fixes_band` whether that source
+    puts the behaviour in its band (otherwise the project chose the band), and `public_source` is false for a
+    type that no public document names (the "其他" types: the decider judges the band); such a type has no
+    `source`. A type's wording or band changes by a new dated row of the same code, so a record keeps the type
+    in force on its decision date."""
 
     code: str
     name_zh: str
@@ -61,6 +75,10 @@ class Violation:
     region: str = NATIONAL
     effective_from: date = date(2025, 1, 1)
     effective_to: date | None = None
+    source: str = ""
+    source_en: str = ""
+    source_fixes_band: bool = False
+    public_source: bool = True
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
@@ -91,6 +109,7 @@ class Policy:
         self.violations = violations
         self.person_prefixes = person_prefixes
         self.parameters = lru_cache(maxsize=4096)(self._parameters)
+        self._exempt_steps: dict[str, tuple[list[date], list[frozenset[Status]]]] = {}
 
     def _parameters(self, region: str, on: date) -> Parameters:
         params = Parameters()
@@ -99,6 +118,19 @@ class Policy:
                 if row.region == level and row.effective_from <= on:
                     params = replace(params, **row.values)
         return params
+
+    def emergency_exempt(self, region: str, on: date) -> frozenset[Status]:
+        """`emergency_exempt_states` in `region` on `on`. On the settlement path: each region's value is kept as
+        the days it changes (one small entry per region met), so a lookup is a bisection whatever the day."""
+        steps = self._exempt_steps.get(region)
+        if steps is None:
+            steps = self._exempt_steps[region] = self._exempt_changes(region)
+        return steps[1][bisect_right(steps[0], on) - 1]
+
+    def _exempt_changes(self, region: str) -> tuple[list[date], list[frozenset[Status]]]:
+        chain = region_chain(region)
+        days = sorted({date.min} | {r.effective_from for r in self.rows if r.region in chain})
+        return days, [self._parameters(region, day).emergency_exempt_states for day in days]
 
     def violation(self, code: str, region: str, on: date) -> Violation:
         """The most specific violation type of that code in force in `region` on `on`."""
@@ -127,7 +159,30 @@ def _parameter_row(raw: dict) -> ParameterRow:
         raise PolicyError(f"unknown parameters {sorted(unknown)} in row {region}@{since}")
     if "suspension_months_by_tally" in raw:
         raw["suspension_months_by_tally"] = {int(k): int(v) for k, v in raw["suspension_months_by_tally"].items()}
+    if "emergency_exempt_states" in raw:
+        raw["emergency_exempt_states"] = _exempt_states(raw["emergency_exempt_states"], f"{region}@{since}", source)
     return ParameterRow(str(region), since, raw, source)
+
+
+def _exempt_states(names: list, row: str, source: str) -> frozenset[Status]:
+    """Sanctioned states only; a row that goes beyond the national {suspended} must cite its source."""
+    wrong = [n for n in names if n not in SANCTIONED]
+    if wrong:
+        raise PolicyError(f"emergency_exempt_states in row {row}: {wrong} are not among {sorted(SANCTIONED)}")
+    states = frozenset(Status(n) for n in names)
+    if states - {Status.SUSPENDED} and not source:
+        raise PolicyError(f"row {row} extends emergency_exempt_states without citing its source")
+    return states
+
+
+def _checked_violation(v: Violation) -> Violation:
+    """Every type cites its source, or says that no public document names it (and then cites none)."""
+    where = f"violation {v.code}@{v.effective_from}"
+    if v.public_source and not (v.source and v.source_en):
+        raise PolicyError(f"{where}: cite its source (source and source_en) or set public_source = false")
+    if not v.public_source and (v.source or v.source_en or v.source_fixes_band):
+        raise PolicyError(f"{where}: a type without a public source cites none and cannot have its band fixed by one")
+    return v
 
 
 def parse_policy(text: str) -> Policy:
@@ -141,7 +196,7 @@ def parse_policy(text: str) -> Policy:
             band = v.pop("band")
             if band not in bands:
                 raise PolicyError(f"violation {v.get('code')}: unknown band {band!r}")
-            violations.append(Violation(band=band, low=bands[band][0], high=bands[band][1], **v))
+            violations.append(_checked_violation(Violation(band=band, low=bands[band][0], high=bands[band][1], **v)))
         prefixes = tuple(doc.get("codes", {}).get("person_prefixes", ["D", "HY", "HJ"]))
         return Policy(str(doc.get("version", "")), rows, violations, prefixes)
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:

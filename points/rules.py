@@ -17,5 +17,6 @@ RULE_TEXT = {
     Rule.SUSPEND: "Reaching the suspension threshold (9) in a points year suspends payment eligibility 1–6 months.",
     Rule.TERMINATE: "Reaching the termination threshold (12) in a points year terminates payment eligibility.",
     Rule.BAN: "After termination re-registration is barred 1 year (accumulated) or 3 years (12 in one record).",
-    Rule.EMERGENCY: "Emergency and rescue care (急诊、急救、抢救) is settled even while suspended or terminated.",
+    Rule.EMERGENCY: "Emergency and rescue care (急救、抢救) is settled during a suspension, and in any other state "
+                    "the region's policy exempts (emergency_exempt_states).",
 }

@@ -17,8 +17,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    """Who ended a registration (注销 / 变更), when and why; `ends_on` (the last registered day) already exists."""
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('ended_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(sa.Column('end_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.drop_column('end_reason')
+        batch_op.drop_column('ended_by')
+        batch_op.drop_column('ended_at')

@@ -66,6 +66,20 @@ def get_visible_institution(session: Session, who: Principal, code: str) -> Inst
     return found
 
 
+def get_visible_registration(session: Session, who: Principal, registration_id: int,
+                             person_code: str | None = None) -> Registration:
+    """A registration at an institution the caller sees (a supervisor: of its region); of `person_code` if given."""
+    query = select(Registration).join(Institution).where(Registration.id == registration_id,
+                                                         visible_institutions(who))
+    if person_code is not None:
+        query = query.join(Practitioner, Practitioner.id == Registration.practitioner_id).where(
+            Practitioner.code == check_person_code_shape(person_code))
+    found = session.scalars(query).first()
+    if found is None:
+        raise NotFound(f"no registration {registration_id}", "REGISTRATION_NOT_FOUND")
+    return found
+
+
 def get_visible_record(session: Session, who: Principal, record_id: int) -> tuple[PointRecord, Practitioner]:
     found = session.execute(select(PointRecord, Practitioner).join(Practitioner)
                             .where(PointRecord.id == record_id, visible_people(who))).first()

@@ -18,8 +18,7 @@ def submit_claims(session: SessionDep, policy: PolicyDep, today: TodayDep, who: 
                   idem: IdempotencyDep, claims: Annotated[list[ClaimIn], Body(min_length=1, max_length=MAX_CLAIMS)]):
     """Idempotent by `ref`. Blocked claims are released (to payable) when the practitioner becomes eligible for
     that date again, e.g. after an annulment; paid claims whose date turns ineligible move to `recovery`."""
-    return idem.run(claims, lambda: service.submit(session, who, claims, policy.person_prefixes, today,
-                                                   utcnow()), status_code=200)
+    return idem.run(claims, lambda: service.submit(session, who, claims, policy, today, utcnow()), status_code=200)
 
 
 @router.get("", response_model=Page[ClaimPublic], summary="Claims in a state (blocked, recovery, ...) in your region")

@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.dates import Day
 from points.privacy import has_id_number
 
 MAX_CLAIMS = 10_000
@@ -22,7 +23,7 @@ class ClaimIn(BaseModel):
     ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$", description="your claim id")
     institution_code: str = Field(max_length=12, examples=["H11010500001"])
     practitioner_code: str = Field(max_length=32, examples=["D110105000123"])
-    service_date: date
+    service_date: Day
     emergency: bool = False
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, examples=["268.50"])
 
@@ -56,3 +57,5 @@ class ClaimPublic(BaseModel):
     submitted_at: datetime
     paid_at: datetime | None
     updated_at: datetime
+    checked_at: datetime = Field(description="when the verdict (state and reason) was reached: it is the answer of "
+                                 "GET /v1/eligibility with known_at = checked_at")

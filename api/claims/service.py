@@ -16,15 +16,16 @@ from api.eligibility.service import UNKNOWN, standing_verdict
 from api.errors import Conflict, Forbidden, NotFound
 from api.ledger.repository import chunks
 from api.pagination import Key, keyset
-from points import Standing
+from points import Policy, Standing
 from points.codes import parse_institution_code, parse_person_code
 from points.errors import DomainError, RuleViolation
 
 _SAME = ("institution_code", "practitioner_code", "service_date", "emergency", "amount")
 
 
-def _verdict(standing: Standing | None, service_date: date, emergency: bool) -> tuple[bool, str]:
-    eligible, _, reason, _, _ = standing_verdict(standing, service_date, emergency)
+def _verdict(standing: Standing | None, code: str, service_date: date, emergency: bool,
+             policy: Policy) -> tuple[bool, str]:
+    eligible, _, reason, _, _ = standing_verdict(standing, code, service_date, emergency, policy)
     return eligible, reason
 
 
@@ -45,12 +46,12 @@ def _normalise(claim: ClaimIn, who: Principal, prefixes: tuple[str, ...], today:
                                     "practitioner_code": str(parse_person_code(claim.practitioner_code, prefixes))})
 
 
-def submit(session: Session, who: Principal, claims: Sequence[ClaimIn], prefixes: tuple[str, ...], today: date,
+def submit(session: Session, who: Principal, claims: Sequence[ClaimIn], policy: Policy, today: date,
            now: datetime) -> list[dict]:
     """Idempotent by ref within the client: a known ref with the same content answers its current state; with
     other content, a CLAIM_REF_CONFLICT error for that line. Institutions outside the client's region are refused
-    line by line. One result per line, same order."""
-    client, actor = client_of(who), who.name
+    line by line. One result per line, same order. Each claim keeps its verdict and when it was checked."""
+    client, actor, prefixes = client_of(who), who.name, policy.person_prefixes
     refs = [c.ref for c in claims]
     known = {}
     for chunk in chunks(sorted(set(refs))):
@@ -79,10 +80,11 @@ def submit(session: Session, who: Principal, claims: Sequence[ClaimIn], prefixes
                 results.append({"ref": claim.ref, "state": prior["state"], "reason": prior["reason"],
                                 "duplicate": True})
             continue
-        eligible, reason = _verdict(standings.get(claim.practitioner_code), claim.service_date, claim.emergency)
+        eligible, reason = _verdict(standings.get(claim.practitioner_code), claim.practitioner_code,
+                                    claim.service_date, claim.emergency, policy)
         state = ClaimState.PAYABLE if eligible else ClaimState.BLOCKED
         row = {"client": client, "ref": claim.ref, **content, "state": state.value, "reason": reason,
-               "submitted_at": now, "updated_at": now}
+               "submitted_at": now, "updated_at": now, "checked_at": now}
         new_rows.append(row)
         known[claim.ref] = row
         results.append({"ref": claim.ref, "state": state.value, "reason": reason, "duplicate": False})
@@ -101,8 +103,10 @@ _NEXT = {  # (state, eligible now) -> new state
 }
 
 
-def reevaluate(session: Session, standings: dict[str, Standing], now: datetime, actor: str) -> dict[str, list[str]]:
-    """Move the claims of these people to match their standing. Returns refs by new state."""
+def reevaluate(session: Session, policy: Policy, standings: dict[str, Standing], now: datetime,
+               actor: str) -> dict[str, list[str]]:
+    """Move the claims of these people to match their standing; a claim whose verdict changes is checked at
+    `now`. Returns refs by new state."""
     moved: dict[str, list[str]] = {}
     codes = list(standings)
     for chunk in chunks(codes):
@@ -110,11 +114,12 @@ def reevaluate(session: Session, standings: dict[str, Standing], now: datetime, 
                                       Claim.emergency, Claim.state, Claim.reason)
                                .where(Claim.practitioner_code.in_(chunk))).all()
         for row in rows:
-            eligible, reason = _verdict(standings.get(row.practitioner_code), row.service_date, row.emergency)
+            eligible, reason = _verdict(standings.get(row.practitioner_code), row.practitioner_code,
+                                        row.service_date, row.emergency, policy)
             new_state = _NEXT.get((ClaimState(row.state), eligible))
             if new_state is None and reason == row.reason:
                 continue
-            values = {"reason": reason, "updated_at": now}
+            values = {"reason": reason, "updated_at": now, "checked_at": now}
             if new_state is not None:
                 values["state"] = new_state.value
                 moved.setdefault(new_state.value, []).append(row.ref)
@@ -124,9 +129,10 @@ def reevaluate(session: Session, standings: dict[str, Standing], now: datetime, 
     return moved
 
 
-def reevaluate_codes(session: Session, codes: Sequence[str], now: datetime, actor: str) -> dict[str, list[str]]:
+def reevaluate_codes(session: Session, policy: Policy, codes: Sequence[str], now: datetime,
+                     actor: str) -> dict[str, list[str]]:
     standings = load_standings(session, codes)
-    return reevaluate(session, {c: standings.get(c) for c in codes}, now, actor)
+    return reevaluate(session, policy, {c: standings.get(c) for c in codes}, now, actor)
 
 
 def mark_paid(session: Session, who: Principal, ref: str, now: datetime) -> Claim:
@@ -167,14 +173,14 @@ def _moves(rows, verdict) -> list[dict]:
     return out
 
 
-def sweep_all(session: Session, now: datetime, chunk: int = 50_000) -> dict:
+def sweep_all(session: Session, policy: Policy, now: datetime, chunk: int = 50_000) -> dict:
     """Every claim against one in-memory snapshot of everyone's standing: a few streaming reads and an UPDATE
     of only the claims that move."""
     from api.eligibility.snapshot import load_snapshot
 
-    snapshot = load_snapshot(session)
+    snapshot = load_snapshot(session, policy)
     statement = (update(Claim).where(Claim.id == bindparam("claim_id"))
-                 .values(state=bindparam("new_state"), reason=bindparam("new_reason"), updated_at=now))
+                 .values(state=bindparam("new_state"), reason=bindparam("new_reason"), updated_at=now, checked_at=now))
     after, seen, counts = 0, 0, {}
     while True:
         rows = session.execute(select(Claim.id, Claim.practitioner_code, Claim.service_date, Claim.emergency,
@@ -195,18 +201,18 @@ def sweep_all(session: Session, now: datetime, chunk: int = 50_000) -> dict:
     return {"claims": seen, **counts}
 
 
-def recheck(session: Session, now: datetime, full: bool = False) -> dict:
+def recheck(session: Session, policy: Policy, now: datetime, full: bool = False) -> dict:
     """Scheduled safety net. Incremental: people whose ledger changed since their claims were last checked,
     and claims held for a code that is now known. Full: every claim (see sweep_all). Idempotent."""
     if full:
-        return sweep_all(session, now)
+        return sweep_all(session, policy, now)
     stale = select(Practitioner.code).where(Practitioner.claims_version != Practitioner.ledger_version)
     unknown_now_known = select(Claim.practitioner_code).where(
         Claim.reason == UNKNOWN, Claim.practitioner_code.in_(select(Practitioner.code)))
     codes = sorted(set(session.scalars(stale)) | set(session.scalars(unknown_now_known.distinct())))
     moved: dict[str, list[str]] = {}
     for chunk in chunks(codes):
-        for state, refs in reevaluate_codes(session, chunk, now, "scheduler").items():
+        for state, refs in reevaluate_codes(session, policy, chunk, now, "scheduler").items():
             moved.setdefault(state, []).extend(refs)
         session.execute(update(Practitioner).where(Practitioner.code.in_(chunk))
                         .values(claims_version=Practitioner.ledger_version))

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, field_validator
 from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from api.dates import Day
 from api.db.base import UTCDateTime
 from points.codes import parse_institution_code
 from points.ledger import Responsibility, ReviewOutcome
@@ -102,9 +103,12 @@ class Registration(SQLModel, table=True):
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
     institution_id: int = Field(foreign_key="institution.id", index=True)
     starts_on: date
-    ends_on: date | None = None
+    ends_on: date | None = Field(default=None, description="last registered day (注销 / 变更); None = open")
     created_at: datetime = _created()
     created_by: str = Field(max_length=100)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the end was recorded
+    ended_by: str | None = Field(default=None, max_length=100)
+    end_reason: str | None = Field(default=None, max_length=1000)
 
 
 # --- The ledger (append-only) --------------------------------------------------------------------------------
@@ -113,7 +117,7 @@ class PointRecordBase(SQLModel):
     violation_code: str = Field(max_length=16)
     points: int = Field(ge=1, le=12)
     responsibility: Responsibility = Field(default=Responsibility.MAIN, sa_type=Text)
-    decision_date: date = Field(description="记分时点: date of the penalty or agreement decision (China)")
+    decision_date: Day = Field(description="记分时点: date of the penalty or agreement decision (China)")
     case_number: FreeText = Field(min_length=1, max_length=100, description="the decision's case number")
     authority: FreeText = Field(min_length=1, max_length=200, description="the deciding authority")
 
@@ -158,11 +162,16 @@ class RepairCredit(SQLModel, table=True):
 
 
 class SuspensionDecision(SQLModel, table=True):
+    """A length for the suspension its trigger record started; the latest row for a trigger wins."""
+
     __tablename__ = "suspension_decision"
 
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
-    year: int
+    # None only for a decision made before 0013 whose suspension could not be found then (kept, not applied)
+    trigger_record_id: int | None = Field(default=None, foreign_key="point_record.id",
+                                          description="the record whose points crossed the threshold")
+    year: int  # the suspension's points year and ordinal when decided: for reading only
     ordinal: int = 1
     months: int
     decided_on: date
@@ -176,7 +185,9 @@ class SuspensionDecision(SQLModel, table=True):
 
 class Sanction(SQLModel, table=True):
     """A suspension or termination as derived from the ledger. Re-derivation never deletes a row: one that
-    no longer follows from the ledger (after an annulment, say) is marked revoked with when and why."""
+    no longer follows from the ledger (after an annulment, say) is marked revoked with when and why. A row is
+    a slot (kind, year, ordinal): when its trigger record changes, the row follows (and a length decided for
+    the old trigger no longer applies)."""
 
     __table_args__ = (UniqueConstraint("practitioner_id", "kind", "year", "ordinal", name="uq_sanction_slot"),)
 
@@ -220,6 +231,7 @@ class Claim(SQLModel, table=True):
     submitted_at: datetime = _created()
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = _created()
+    checked_at: datetime = _created()  # when `state` and `reason` were last decided: the verdict as known then
 
 
 class AuditLog(SQLModel, table=True):
@@ -421,6 +433,8 @@ class InstitutionPublic(InstitutionBase):
 
 
 class PointRecordPublic(PointRecordBase):
+    # an answer reports what is stored; only requests are held to the range (Day)
+    decision_date: date = Field(description="记分时点: date of the penalty or agreement decision (China)")
     id: int
     practitioner_code: str
     institution_code: str

@@ -31,8 +31,10 @@ def _ref_json(ref) -> str:
 
 
 def batch_json(lines: Sequence, parser: LineParser, entries: dict, is_fresh: Callable[[str], bool],
-               verdict: Verdict, verdict_for: Callable[[set[str]], Verdict]) -> bytes:
-    """`entries`: code -> snapshot entry; `verdict`: the snapshot's; `verdict_for(codes)`: for the other lines."""
+               verdict: Verdict, verdict_for: Callable[[set[str]], Verdict],
+               known_at_for: Callable[[set[str]], Callable]) -> bytes:
+    """`entries`: code -> snapshot entry; `verdict`: the snapshot's; `verdict_for(codes)`: for the other lines;
+    `known_at_for(codes)`: for lines with `known_at` (never the snapshot: it only knows now)."""
     fragments: dict[tuple, str] = {}
     days: dict[str, tuple[date, int]] = {}
     registered, unregistered = normal_verdicts()
@@ -42,7 +44,7 @@ def batch_json(lines: Sequence, parser: LineParser, entries: dict, is_fresh: Cal
         if type(line) is dict:
             code, text, emergency, ref = line.get("code"), line.get("date"), line.get("emergency", False), line.get("ref")
             if (type(text) is str and type(emergency) is bool and code in entries and is_fresh(code)
-                    and (ref is None or (type(ref) is str and len(ref) <= 64))):
+                    and (ref is None or (type(ref) is str and len(ref) <= 64)) and "known_at" not in line):
                 known = days.get(text)
                 if known is None:
                     try:
@@ -64,7 +66,7 @@ def batch_json(lines: Sequence, parser: LineParser, entries: dict, is_fresh: Cal
         parts.append(None)
         slow.append(i)
     if slow:
-        answers = answer_lines([lines[i] for i in slow], parser, verdict_for)
+        answers = answer_lines([lines[i] for i in slow], parser, verdict_for, known_at_for)
         for i, answer in zip(slow, answers):
             parts[i] = to_json(answer).decode()
     return ("[" + ",".join(parts) + "]").encode()

@@ -3,7 +3,7 @@
 Settlement systems call it for every claim, so it runs as a small ASGI middleware. The FastAPI route of the same
 path documents it (OpenAPI) and answers identically, through the same `answer_query`, when the middleware is not
 installed."""
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import unquote_plus
 
 from fastapi.concurrency import run_in_threadpool
@@ -11,8 +11,11 @@ from pydantic_core import to_json
 from sqlalchemy.exc import OperationalError
 
 from api.auth.tokens import Role
+from api.dates import query_day
 from api.deps import authenticate_state, check_role
 from api.eligibility import service
+from api.eligibility.known_at import query_known_at
+from api.eligibility.repository import load_ledgers_by_code
 from api.errors import InvalidRequest
 from api.live import app_engine, read_session
 from points.errors import DomainError
@@ -33,18 +36,31 @@ def parse_bool(text: str) -> bool:
 
 def _from_db(app, code: str, day: date, emergency: bool) -> service.Answer:
     with read_session(app_engine(app)) as session:
-        return service.check_one_in_db(session, code, day, emergency)
+        return service.check_one_in_db(session, code, day, emergency, app.state.policy)
 
 
-async def answer_query(app, token: str | None, code: str | None, day_text: str | None, emergency: bool) -> bytes:
-    """The whole GET /v1/eligibility: authenticate, validate, answer (snapshot, else database). Raises DomainError."""
+def _known_at_from_db(app, code: str, day: date, emergency: bool, at: datetime) -> bytes:
+    with read_session(app_engine(app)) as session:
+        ledgers = load_ledgers_by_code(session, [code])
+    answer = service.Answer(code, day, *service.known_at_verdict(ledgers, app.state.policy)(code, day, emergency, at))
+    return to_json({**answer.as_dict(), "known_at": at.isoformat()})
+
+
+async def answer_query(app, token: str | None, code: str | None, day_text: str | None, emergency: bool,
+                       known_at: str | None = None) -> bytes:
+    """The whole GET /v1/eligibility: authenticate, validate, answer (snapshot, else database). Raises DomainError.
+    With `known_at`, as the record stood at that instant: derived from the ledger (the snapshot only knows now)."""
     state = app.state
     check_role(authenticate_state(state, token), ROLES)
     if not code or not day_text:
         raise InvalidRequest("query parameters `code` and `date` are required")
     if len(code) > 32:
         raise InvalidRequest("code is at most 32 characters")
-    day, snapshot = service.parse_day(day_text), state.live.snapshot
+    day, snapshot = query_day(day_text), state.live.snapshot
+    if known_at is not None:
+        at = query_known_at(known_at)
+        code = service.normalise_code(code, state.policy.person_prefixes)
+        return await run_in_threadpool(_known_at_from_db, app, code, day, emergency, at)
     if snapshot is None or code not in snapshot.entries:  # only well-formed codes are in the snapshot
         code = service.normalise_code(code, state.policy.person_prefixes)
     if snapshot is not None and snapshot.knows(code):
@@ -58,6 +74,8 @@ def _query(raw: bytes) -> dict[str, str]:
     out = {}
     for pair in raw.decode("latin-1").split("&"):
         name, _, value = pair.partition("=")
+        if "%" in name or "+" in name:  # as the route reads it (known%5Fat is known_at)
+            name = unquote_plus(name)
         if name and name not in out:
             out[name] = unquote_plus(value) if "%" in value or "+" in value else value
     return out
@@ -76,7 +94,10 @@ def token_of(headers) -> str | None:
 
 
 def error_body(exc: DomainError) -> tuple[int, bytes]:
-    return getattr(exc, "status", 422), to_json({"error": {"code": exc.code, "message": exc.message}})
+    error = {"code": exc.code, "message": exc.message}
+    if getattr(exc, "details", None):  # as api/main.py adds them
+        error["details"] = exc.details
+    return getattr(exc, "status", 422), to_json({"error": error})
 
 
 class EligibilityFastPath:
@@ -87,6 +108,8 @@ class EligibilityFastPath:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
             return await self.app(scope, receive, send)
         query = _query(scope["query_string"])
+        if "known_at" in query:  # as known at an instant: derived from the database by the general route
+            return await self.app(scope, receive, send)
         try:
             emergency = parse_bool(query.get("emergency", "false"))
             status, body = 200, await answer_query(self.main, token_of(scope["headers"]), query.get("code"),

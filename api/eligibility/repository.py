@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.db.models import Practitioner, Registration, Sanction
-from api.ledger.repository import chunks
-from points import Standing
+from api.ledger.repository import chunks, load_ledgers
+from points import Ledger, Standing
 
 
 def load_standings(session: Session, codes: Iterable[str]) -> dict[str, Standing]:
@@ -33,3 +33,12 @@ def load_standings(session: Session, codes: Iterable[str]) -> dict[str, Standing
         for pid, code in ids.items():
             out[code] = Standing.of(suspensions[pid], terminations[pid], registrations[pid])
     return out
+
+
+def load_ledgers_by_code(session: Session, codes: Iterable[str]) -> dict[str, Ledger]:
+    """code -> the whole ledger, with each entry's recorded instant, for the codes that name a known practitioner
+    (answers "as known at" an instant are derived from it)."""
+    ids = []
+    for chunk in chunks(sorted(set(codes))):
+        ids += session.scalars(select(Practitioner.id).where(Practitioner.code.in_(chunk)))
+    return {ledger.person: ledger for ledger in load_ledgers(session, ids).values()}

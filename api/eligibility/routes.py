@@ -7,11 +7,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic_core import from_json, to_json
 
+from api.dates import SCHEMA as DAY
 from api.deps import SECURITY, SettlementDep
 from api.eligibility import service
 from api.eligibility.batch import batch_json
 from api.eligibility.fastpath import answer_query, token_of
-from api.eligibility.repository import load_standings
+from api.eligibility.repository import load_ledgers_by_code, load_standings
 from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
 from api.errors import AppError, InvalidRequest
 from api.live import app_engine, read_session
@@ -24,11 +25,16 @@ JSON = "application/json"
             summary="May this practitioner be paid for a service on this date?")
 async def eligibility(request: Request,
                       code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
-                      date: Annotated[str, Query(description="service date, YYYY-MM-DD", examples=["2026-03-01"])],
-                      emergency: Annotated[bool, Query(description="emergency or rescue care (急诊、急救、抢救)")] = False):
+                      date: Annotated[str, Query(description=f"service date, {DAY['description']}", examples=["2026-03-01"],
+                                                 json_schema_extra={"format": "date", "pattern": DAY["pattern"]})],
+                      emergency: Annotated[bool, Query(description="emergency or rescue care (急救、抢救)")] = False,
+                      known_at: Annotated[str | None, Query(
+                          description="answer as the record stood at this instant (ISO 8601 with its offset, at "
+                          "most 40 characters); default: as known now", examples=["2026-03-01T10:00:00+08:00"])] = None):
     """Answered by the ASGI fast path (api/eligibility/fastpath.py) before routing; this route documents it and
-    gives the same answer through the same function when the fast path is not installed."""
-    body = await answer_query(request.app, token_of(request.scope["headers"]), code, date, emergency)
+    gives the same answer through the same function when the fast path is not installed. With `known_at` the
+    fast path hands the request here: the answer is derived from the ledger in the database."""
+    body = await answer_query(request.app, token_of(request.scope["headers"]), code, date, emergency, known_at)
     return Response(body, media_type=JSON)
 
 
@@ -36,14 +42,19 @@ _BATCH_SCHEMA = {"type": "array", "maxItems": MAX_BATCH, "items": BatchLine.mode
 
 
 def _answer_batch(app, lines: list) -> bytes:
-    snapshot, prefixes = app.state.live.snapshot, app.state.policy.person_prefixes
+    snapshot, policy = app.state.live.snapshot, app.state.policy
+    prefixes = policy.person_prefixes
 
     def from_db(codes):
         with read_session(app_engine(app)) as session:
-            return service.db_verdict(load_standings(session, codes))
+            return service.db_verdict(load_standings(session, codes), policy)
+
+    def known_at_for(codes):  # lines asked as known at an instant: always from the ledger in the database
+        with read_session(app_engine(app)) as session:
+            return service.known_at_verdict(load_ledgers_by_code(session, codes), policy)
 
     if snapshot is None:
-        return to_json(service.answer_lines(lines, service.LineParser(prefixes), from_db))
+        return to_json(service.answer_lines(lines, service.LineParser(prefixes), from_db, known_at_for))
 
     def verdict_for(codes):
         stale = codes & snapshot.dirty.keys()
@@ -53,7 +64,7 @@ def _answer_batch(app, lines: list) -> bytes:
         return lambda c, d, e: fresh(c, d, e) if c in stale else snapshot.verdict(c, d, e)
 
     parser = service.LineParser(prefixes, lambda c: c in snapshot.entries)
-    return batch_json(lines, parser, snapshot.entries, snapshot.knows, snapshot.verdict, verdict_for)
+    return batch_json(lines, parser, snapshot.entries, snapshot.knows, snapshot.verdict, verdict_for, known_at_for)
 
 
 @router.post("/batch", response_model=list[BatchResult],
@@ -61,8 +72,9 @@ def _answer_batch(app, lines: list) -> bytes:
              openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}},
                             **SECURITY})
 async def eligibility_batch(request: Request, _: SettlementDep):
-    """A JSON array of `{ref, code, date, emergency}`. A malformed line gets an `error` and does not affect the
-    others. Read-only: an Idempotency-Key is accepted and has no effect."""
+    """A JSON array of `{ref, code, date, emergency, known_at}` (`known_at` optional: as the record stood at that
+    instant). A malformed line gets an `error` and does not affect the others. Read-only: an Idempotency-Key is
+    accepted and has no effect."""
     body = await request.body()
     if too_many_values(body):
         raise BatchTooLarge(f"more than {MAX_BATCH:,} lines of a few fields each")

@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from api.dates import Day
 from points import Status
 
 MAX_BATCH = 100_000
@@ -16,13 +17,18 @@ class EligibilityPublic(BaseModel):
                         "UNKNOWN_PRACTITIONER or EMERGENCY_EXEMPT")
     until: date | None = Field(description="last day of the current state, when it has a known end")
     rule: str = Field(examples=["threshold.suspend"], description="the rule of RULES.md that applied")
+    known_at: datetime | None = Field(default=None, description="echoed when asked: the answer is as the record "
+                                      "stood at this instant (absent: as known now)")
 
 
 class BatchLine(BaseModel):
     ref: str | None = Field(default=None, max_length=64, description="echoed back; your claim line id")
     code: str = Field(max_length=32)
-    date: str = Field(max_length=32, description="YYYY-MM-DD; a bad date fails this line only")
+    date: Day = Field(description="YYYY-MM-DD; a bad date fails this line only (and is echoed as sent)")
     emergency: bool = False
+    known_at: str | None = Field(default=None, max_length=40, examples=["2026-03-01T10:00:00+08:00"],
+                                 description="as the record stood at this instant (ISO 8601 with its offset); "
+                                 "omitted: as known now")
 
     model_config = {"json_schema_extra": {"examples": [
         {"ref": "L1", "code": "D110105000123", "date": "2026-03-01", "emergency": False}]}}
@@ -42,4 +48,5 @@ class BatchResult(BaseModel):
     reason: str | None = None
     until: date | None = None
     rule: str | None = None
+    known_at: datetime | None = Field(default=None, description="echoed when the line asked for it")
     error: LineError | None = Field(default=None, description="set instead of an answer when the line is malformed")

@@ -2,17 +2,18 @@
 process has one, else from the database (bulk IN over the sanction and registration rows)."""
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
+from api.eligibility.known_at import parse_known_at
 from api.eligibility.repository import load_standings
-from points import Rule, Standing, Status, eligibility
-from points.codes import parse_person_code
+from points import Ledger, Policy, Rule, Standing, Status, Timeline, as_known_at, derive, eligibility
+from points.codes import parse_person_code, person_region
+from points.dates import parse_day
 from points.errors import DomainError, RuleViolation
 from points.privacy import mask_if_text
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 UNKNOWN = "UNKNOWN_PRACTITIONER"
 
 
@@ -32,16 +33,6 @@ class Answer:
                 "until": self.until.isoformat() if self.until else None, "rule": self.rule}
 
 
-def parse_day(text: str | date) -> date:
-    try:
-        day = text if isinstance(text, date) else date.fromisoformat(text)
-    except (TypeError, ValueError) as exc:
-        raise RuleViolation(f"{text!r} is not a date (YYYY-MM-DD)", "INVALID_DATE") from exc
-    if not EARLIEST <= day <= LATEST:
-        raise RuleViolation(f"{day} is outside {EARLIEST}..{LATEST}", "DATE_OUT_OF_RANGE")
-    return day
-
-
 def normalise_code(code: str, prefixes: tuple[str, ...]) -> str:
     return str(parse_person_code(code, prefixes))
 
@@ -49,28 +40,48 @@ def normalise_code(code: str, prefixes: tuple[str, ...]) -> str:
 UNKNOWN_VERDICT = (False, Status.UNREGISTERED, UNKNOWN, None, Rule.REGISTRATION.value)
 
 
-def standing_verdict(standing: Standing | None, day: date, emergency: bool) -> tuple:
-    """(eligible, status, reason, until, rule): an Answer's fields after code and date. None: unknown person."""
+def standing_verdict(standing: Standing | Timeline | None, code: str, day: date, emergency: bool,
+                     policy: Policy) -> tuple:
+    """(eligible, status, reason, until, rule): an Answer's fields after code and date. None: unknown person.
+    Emergency care is exempt in the states the person's region (from the code) exempts on that day."""
     if standing is None:
         return UNKNOWN_VERDICT
-    e = eligibility(standing, day, emergency)
+    exempt = policy.emergency_exempt(person_region(code), day) if emergency else ()
+    e = eligibility(standing, day, emergency, exempt)
     return e.eligible, e.status, e.reason, e.until, e.rule.value
 
 
-def db_verdict(standings: dict[str, Standing]) -> Callable[[str, date, bool], tuple]:
-    return lambda code, day, emergency: standing_verdict(standings.get(code), day, emergency)
+def db_verdict(standings: dict[str, Standing], policy: Policy) -> Callable[[str, date, bool], tuple]:
+    return lambda code, day, emergency: standing_verdict(standings.get(code), code, day, emergency, policy)
 
 
-def check_one_in_db(session: Session, code: str, day: date, emergency: bool) -> Answer:
-    return Answer(code, day, *db_verdict(load_standings(session, [code]))(code, day, emergency))
+def check_one_in_db(session: Session, code: str, day: date, emergency: bool, policy: Policy) -> Answer:
+    return Answer(code, day, *db_verdict(load_standings(session, [code]), policy)(code, day, emergency))
+
+
+def known_at_verdict(ledgers: dict[str, Ledger], policy: Policy) -> Callable[[str, date, bool, datetime], tuple]:
+    """Verdicts "as the record stood at" an instant: derived from the ledger entries recorded by then (one
+    derivation per person and instant)."""
+    timelines: dict[tuple[str, datetime], Standing] = {}
+
+    def verdict(code: str, day: date, emergency: bool, at: datetime) -> tuple:
+        ledger = ledgers.get(code)
+        if ledger is None:
+            return UNKNOWN_VERDICT
+        standing = timelines.get((code, at))
+        if standing is None:
+            standing = timelines[(code, at)] = derive(as_known_at(ledger, at), policy).standing
+        return standing_verdict(standing, code, day, emergency, policy)
+
+    return verdict
 
 
 class LineParser:
-    """Validates batch lines one by one, caching what repeats (codes, dates). A bad line yields an error
-    for that line only."""
+    """Validates batch lines one by one, caching what repeats (codes; dates are cached by parse_day). A bad line
+    yields an error for that line only."""
 
     def __init__(self, prefixes: tuple[str, ...], known: Callable[[str], bool] = lambda code: False):
-        self.prefixes, self.known, self.codes, self.days = prefixes, known, {}, {}
+        self.prefixes, self.known, self.codes = prefixes, known, {}
 
     def code(self, raw) -> str:
         if type(raw) is not str or len(raw) > 32:
@@ -89,16 +100,10 @@ class LineParser:
         return found
 
     def day(self, raw) -> date:
-        found = self.days.get(raw) if type(raw) is str else None
-        if found is None:
-            if type(raw) is not str:
-                raise RuleViolation("date must be a string YYYY-MM-DD", "INVALID_DATE")
-            found = parse_day(raw)
-            self.days[raw] = found
-        return found
+        return parse_day(raw)  # cached there
 
     def parse(self, line) -> tuple:
-        """(ref, code, day, emergency, date text) or raises DomainError."""
+        """(ref, code, day, emergency, date text, known_at or None) or raises DomainError."""
         if type(line) is not dict:
             raise RuleViolation("each line is an object {ref, code, date, emergency}", "INVALID_LINE")
         ref, emergency = line.get("ref"), line.get("emergency", False)
@@ -106,18 +111,28 @@ class LineParser:
             raise RuleViolation("ref must be a string of at most 64 characters", "INVALID_LINE")
         if type(emergency) is not bool:
             raise RuleViolation("emergency must be true or false", "INVALID_LINE")
-        return ref, self.code(line.get("code")), self.day(line.get("date")), emergency, line["date"]
+        code, day = self.code(line.get("code")), self.day(line.get("date"))
+        return ref, code, day, emergency, line["date"], self.known_at(line)
+
+    @staticmethod
+    def known_at(line: dict) -> datetime | None:
+        raw = line.get("known_at")
+        return None if raw is None else parse_known_at(raw)
 
 
-def answer_lines(lines: Sequence, parser: LineParser, verdict_for: Callable[[set[str]], Callable]) -> list[dict]:
-    """One result per line, same order. `verdict_for(codes)` gives the verdict function for those codes."""
+def answer_lines(lines: Sequence, parser: LineParser, verdict_for: Callable[[set[str]], Callable],
+                 known_at_for: Callable[[set[str]], Callable]) -> list[dict]:
+    """One result per line, same order. `verdict_for(codes)` gives the verdict function for those codes;
+    `known_at_for(codes)` the one for lines asked as known at an instant (`known_at_verdict`)."""
     parsed = []
     for line in lines:
         try:
             parsed.append(parser.parse(line))
         except DomainError as exc:
             parsed.append(exc)
-    verdict = verdict_for({p[1] for p in parsed if type(p) is tuple})
+    verdict = verdict_for({p[1] for p in parsed if type(p) is tuple and p[5] is None})
+    past = {p[1] for p in parsed if type(p) is tuple and p[5] is not None}
+    verdict_then = known_at_for(past) if past else None
     out = []
     for line, p in zip(lines, parsed):
         if type(p) is not tuple:
@@ -125,8 +140,11 @@ def answer_lines(lines: Sequence, parser: LineParser, verdict_for: Callable[[set
             out.append({"ref": mask_if_text(echo.get("ref")), "code": mask_if_text(echo.get("code")),
                         "date": mask_if_text(echo.get("date")), "error": {"code": p.code, "message": p.message}})
             continue
-        ref, code, day, emergency, day_text = p
-        eligible, status, reason, until, rule = verdict(code, day, emergency)
+        ref, code, day, emergency, day_text, at = p
+        eligible, status, reason, until, rule = verdict(code, day, emergency) if at is None else verdict_then(
+            code, day, emergency, at)
         out.append({"ref": mask_if_text(ref), "code": code, "date": day_text, "eligible": eligible, "status": status,
                     "reason": reason, "until": until, "rule": rule})
+        if at is not None:
+            out[-1]["known_at"] = at.isoformat()
     return out

@@ -14,7 +14,7 @@ from api.db.models import Practitioner, Registration, Sanction
 from api.eligibility.repository import load_standings
 from api.eligibility.service import UNKNOWN_VERDICT, Answer, standing_verdict
 from api.eligibility.versions import current_standing_version
-from points import Rule, Standing, Status
+from points import Policy, Rule, Standing, Status
 
 Entry = int | Standing
 
@@ -37,8 +37,9 @@ def normal_verdicts() -> tuple[tuple, tuple]:
 
 
 class Snapshot:
-    def __init__(self, version: int, entries: dict[str, Entry]):
+    def __init__(self, version: int, entries: dict[str, Entry], policy: Policy):
         self.version, self.entries = version, entries
+        self.policy = policy  # the regional emergency exemption, looked up only for emergencies in a sanction
         # code -> generation of the invalidation: this process changed them and has not reloaded them since
         self.dirty: dict[str, int] = {}
         self.generation = 0
@@ -62,7 +63,7 @@ class Snapshot:
             return UNKNOWN_VERDICT
         if type(entry) is int:
             return _NORMAL if day.toordinal() >= entry else _UNREGISTERED
-        return standing_verdict(entry, day, emergency)
+        return standing_verdict(entry, code, day, emergency, self.policy)
 
     def answer(self, code: str, day: date, emergency: bool) -> Answer:
         return Answer(code, day, *self.verdict(code, day, emergency))
@@ -80,7 +81,7 @@ class Snapshot:
         self.version = max(self.version, version)
 
 
-def load_snapshot(session: Session) -> Snapshot:
+def load_snapshot(session: Session, policy: Policy) -> Snapshot:
     """Everyone, in three streaming column queries."""
     version = current_standing_version(session)  # read first: later changes are caught by the next refresh
     codes = dict(session.execute(select(Practitioner.id, Practitioner.code)).all())
@@ -99,7 +100,7 @@ def load_snapshot(session: Session) -> Snapshot:
             entries[code] = regs[0][0].toordinal()
         else:
             entries[code] = compact(Standing.of(suspensions.get(pid, ()), terminations.get(pid, ()), regs))
-    return Snapshot(version, entries)
+    return Snapshot(version, entries, policy)
 
 
 def refresh_snapshot(session: Session, snapshot: Snapshot) -> int:

@@ -26,6 +26,7 @@ from api.ledger.repository import load_ledgers
 from api.ledger.schemas import (
     PointRecordCreate,
     RegistrationCreate,
+    RegistrationEnd,
     RepairCreate,
     ReviewCreate,
     SuspensionDecisionCreate,
@@ -34,7 +35,16 @@ from api.ledger.status import apply_status
 from api.notify import notify
 from api.webhooks.outbox import EventSink
 from points import Policy, ReviewOutcome, Timeline, derive
-from points.checks import check_record, check_registration, check_repair, check_review, check_suspension_decision
+from points import ledger as domain
+from points.checks import (
+    check_record,
+    check_registration,
+    check_registration_end,
+    check_repair,
+    check_review,
+    check_suspension_decision,
+    named_suspension,
+)
 from points.codes import check_person_code_shape, parse_institution_code
 
 
@@ -76,29 +86,43 @@ def _desired_sanctions(timeline: Timeline) -> dict[tuple, dict]:
 
 
 def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str) -> list[str]:
-    """Make the sanction rows match the timeline. Rows that no longer follow are revoked, never deleted.
-    Returns a description of each change, for the notice to the person."""
+    """Make the sanction rows match the timeline, slot by slot (kind, year, ordinal): a row follows its slot
+    when the trigger record changes; rows that no longer follow are revoked, never deleted. Returns a
+    description of each change (with a change of length), for the notice to the person."""
     now, changes = utcnow(), []
     existing = {(s.kind, s.year, s.ordinal): s
                 for s in session.scalars(select(Sanction).where(Sanction.practitioner_id == person_id))}
     desired = _desired_sanctions(timeline)
     for key, values in desired.items():
         row = existing.get(key)
+        months_before = None
         if row is None:
             session.add(Sanction(practitioner_id=person_id, kind=key[0], year=key[1], ordinal=key[2],
                                  updated_at=now, **values))
         elif row.revoked_at is not None or any(getattr(row, k) != v for k, v in values.items()):
+            months_before = row.months if row.revoked_at is None else None
             for k, v in values.items():
                 setattr(row, k, v)
             row.revoked_at, row.revoked_reason, row.updated_at = None, None, now
         else:
             continue
-        changes.append(f"{_SANCTION_ZH[key[0]]} {values['starts_on']} 至 {values['ends_on']}")
+        changes.append(_described(key[0], values, months_before))
     for key, row in existing.items():
         if key not in desired and row.revoked_at is None:
             row.revoked_at, row.revoked_reason, row.updated_at = now, reason[:200], now
             changes.append(f"撤销{_SANCTION_ZH[key[0]]} {row.starts_on} 至 {row.ends_on}")
     return changes
+
+
+def _described(kind: str, values: dict, months_before: int | None = None) -> str:
+    """For the notice: the period, and for a suspension its length, whether decided, and a change of length."""
+    text = f"{_SANCTION_ZH[kind]} {values['starts_on']} 至 {values['ends_on']}"
+    if kind != "suspension":
+        return text
+    length = f"{values['months']}个月" + ("" if values["months_decided"] else ", 默认期限, 待决定")
+    if months_before is not None and months_before != values["months"]:
+        length = f"期限由{months_before}个月改为{length}"
+    return f"{text} ({length})"
 
 
 _SANCTION_ZH = {"suspension": "暂停医保支付资格", "termination": "终止医保支付资格(禁止再次登记备案)"}
@@ -114,7 +138,7 @@ def refresh_person(session: Session, person: Practitioner, policy: Policy, today
     bump_standing(session, person)
     apply_status(person, timeline, today, reason, EventSink(session, now))
     person.ledger_version += 1
-    reevaluate(session, {person.code: timeline.standing}, now, actor)
+    reevaluate(session, policy, {person.code: timeline.standing}, now, actor)
     person.claims_version = person.ledger_version
     session.add(person)
     if changes:
@@ -145,6 +169,28 @@ def register(session: Session, actor: str, data: RegistrationCreate, policy: Pol
     audit(session, actor, "registration.create", "registration", row.id, subject=person.code,
           detail={"practitioner": person.code, "institution": institution.code, "starts_on": data.starts_on,
                   "after": {"institution": institution.code, "starts_on": data.starts_on}})
+    return row
+
+
+def end_registration(session: Session, actor: str, registration_id: int, data: RegistrationEnd, policy: Policy,
+                     today: date) -> Registration:
+    """注销 / 变更: `ends_on` becomes the registration's last day; who, when and why are kept on the row."""
+    row = session.get(Registration, registration_id)
+    if row is None:
+        raise NotFound(f"no registration {registration_id}", "REGISTRATION_NOT_FOUND")
+    person = get_practitioner(session, "", lock=True, by_id=row.practitioner_id)
+    session.refresh(row)  # read again under the person's lock: a concurrent end has committed by now
+    if row.ends_on is not None:
+        raise Conflict(f"registration {row.id} already ended on {row.ends_on}", "REGISTRATION_ENDED")
+    check_registration_end(row.starts_on, data.ends_on, today)
+    row.ends_on, row.ended_at, row.ended_by, row.end_reason = data.ends_on, utcnow(), actor, data.reason
+    session.add(row)
+    session.flush()
+    refresh_person(session, person, policy, today, f"registration {row.id} ended", actor)
+    institution = session.get(Institution, row.institution_id)
+    audit(session, actor, "registration.end", "registration", row.id, data.reason, subject=person.code,
+          detail={"practitioner": person.code, "institution": institution.code, "starts_on": row.starts_on,
+                  "before": {"ends_on": None}, "after": {"ends_on": data.ends_on}})
     return row
 
 
@@ -220,8 +266,8 @@ def add_repair(session: Session, actor: str, code: str, data: RepairCreate, poli
     """`authority_region`: the granting authority's region, whose rules apply (default: the person's)."""
     person = get_practitioner(session, code, lock=True)
     region = authority_region or person.region
-    timeline = timeline_of(session, person, policy)
-    check_repair(timeline, policy.parameters(region, data.activity_date), data.activity_date, today)
+    check_repair(load_ledgers(session, [person.id])[person.id], policy,
+                 domain.RepairCredit(0, data.activity_date, data.activity, region), today)
     row = RepairCredit(practitioner_id=person.id, recorded_by=actor, created_at=utcnow(), authority_region=region,
                        **data.model_dump())
     session.add(row)
@@ -234,17 +280,22 @@ def add_repair(session: Session, actor: str, code: str, data: RepairCreate, poli
 
 def decide_suspension(session: Session, actor: str, code: str, data: SuspensionDecisionCreate, policy: Policy,
                       today: date, authority_region: str | None = None) -> Timeline:
+    """A length for the suspension `data` names: by its trigger record (year and ordinal, when sent instead, are
+    resolved to the trigger as the timeline stands now). A later decision corrects an earlier one."""
     person = get_practitioner(session, code, lock=True)
-    timeline = timeline_of(session, person, policy)
-    suspension = next((s for s in timeline.suspensions if (s.year, s.ordinal) == (data.year, data.ordinal)), None)
-    params = policy.parameters(person.region, suspension.decided_on if suspension else today)
-    check_suspension_decision(timeline, params, data.year, data.ordinal, data.months)
-    session.add(SuspensionDecision(practitioner_id=person.id, decided_by=actor, created_at=utcnow(),
-                                   authority_region=authority_region or person.region, **data.model_dump()))
+    suspension = named_suspension(timeline_of(session, person, policy), data.trigger_record_id, data.year,
+                                  data.ordinal)
+    check_suspension_decision(suspension, policy.parameters(person.region, suspension.decided_on), data.months,
+                              data.decided_on, today)
+    named = {"trigger_record_id": suspension.trigger_record, "year": suspension.year, "ordinal": suspension.ordinal}
+    session.add(SuspensionDecision(practitioner_id=person.id, months=data.months, decided_on=data.decided_on,
+                                   reason=data.reason, decided_by=actor, created_at=utcnow(),
+                                   authority_region=authority_region or person.region, **named))
     session.flush()
     timeline = refresh_person(session, person, policy, today, "suspension decision", actor)
     audit(session, actor, "suspension.decide", "practitioner", person.code, data.reason,
-          {**data.model_dump(mode="json"), "before": {"months": suspension.months if suspension else None},
+          {**data.model_dump(mode="json"), **named,
+           "before": {"months": suspension.months},
            "after": {"months": data.months}}, subject=person.code)
     return timeline
 

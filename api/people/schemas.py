@@ -51,7 +51,10 @@ class SanctionView(BaseModel):
     ends_on: date = Field(description="suspension: last suspended day; termination: last day of the ban")
     months: int | None
     months_decided: bool
-    trigger_record_id: int = Field(description="the record whose points crossed the threshold")
+    length_decided_by: str | None = Field(default=None, description="who decided the length (the latest decision)")
+    length_decided_on: date | None = Field(default=None, description="the latest length decision's date")
+    trigger_record_id: int = Field(description="the record whose points crossed the threshold; a length decision "
+                                               "names the suspension by it")
     single_record: bool
     cut_short_by: str | None
     revoked: bool
@@ -66,9 +69,11 @@ class YearView(BaseModel):
 
 
 class RegistrationView(BaseModel):
+    id: int = Field(description="for POST /v1/registrations/{id}/end")
     institution_code: str
     starts_on: date
-    ends_on: date | None
+    ends_on: date | None = Field(description="last registered day; None while open")
+    end_reason: str | None = Field(default=None, description="why it ended (注销 / 变更)")
 
 
 class NoticeView(BaseModel):

@@ -14,6 +14,7 @@ from api.db.models import (
     RecordReview,
     Registration,
     Sanction,
+    SuspensionDecision,
 )
 from api.ledger.service import timeline_of
 from api.people.schemas import (
@@ -56,6 +57,11 @@ def _records(session: Session, person: Practitioner, policy: Policy, effective: 
     return out
 
 
+def _length_decision(sanction: Sanction, lengths: dict[int, SuspensionDecision]) -> dict:
+    decision = lengths.get(sanction.trigger_record_id) if sanction.months_decided else None
+    return {"length_decided_by": decision.decided_by, "length_decided_on": decision.decided_on} if decision else {}
+
+
 def person_view(session: Session, person: Practitioner, policy: Policy, today: date) -> PersonView:
     timeline = timeline_of(session, person, policy)
     state = timeline.status_on(today)
@@ -65,9 +71,13 @@ def person_view(session: Session, person: Practitioner, policy: Policy, today: d
     ban_end = next((t.ban_ends_on for t in reversed(timeline.terminations) if t.starts_on <= today), None)
     sanctions = session.scalars(select(Sanction).where(Sanction.practitioner_id == person.id)
                                 .order_by(Sanction.starts_on, Sanction.id)).all()
+    lengths = {d.trigger_record_id: d for d in session.scalars(  # the latest recorded decision wins, as in derive
+        select(SuspensionDecision).where(SuspensionDecision.practitioner_id == person.id)
+        .order_by(SuspensionDecision.id))}
     registrations = session.execute(
-        select(Institution.code, Registration.starts_on, Registration.ends_on).join(Institution)
-        .where(Registration.practitioner_id == person.id).order_by(Registration.starts_on)).all()
+        select(Registration.id, Institution.code, Registration.starts_on, Registration.ends_on,
+               Registration.end_reason).join(Institution)
+        .where(Registration.practitioner_id == person.id).order_by(Registration.starts_on, Registration.id)).all()
     notifications = session.scalars(
         select(Notification).where(Notification.recipient_kind == "practitioner",
                                    Notification.recipient_code == person.code)
@@ -84,8 +94,9 @@ def person_view(session: Session, person: Practitioner, policy: Policy, today: d
                for y in timeline.years.values()],
         records=_records(session, person, policy, timeline.points),
         sanctions=[SanctionView(**s.model_dump(include=set(SanctionView.model_fields) - {"revoked"}),
-                                revoked=s.revoked_at is not None) for s in sanctions],
+                                revoked=s.revoked_at is not None, **_length_decision(s, lengths)) for s in sanctions],
         notices=[NoticeView(kind=n.kind, on=n.on, tally=n.tally) for n in timeline.notices],
-        registrations=[RegistrationView(institution_code=c, starts_on=s, ends_on=e) for c, s, e in registrations],
+        registrations=[RegistrationView(id=i, institution_code=c, starts_on=s, ends_on=e, end_reason=r)
+                       for i, c, s, e, r in registrations],
         notifications=[NotificationView.model_validate(n, from_attributes=True) for n in notifications],
     )

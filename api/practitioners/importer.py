@@ -1,8 +1,9 @@
 """Import practitioners and their registrations from CSV.
 
-Columns: code,name,category,institution_code,registered_on (YYYY-MM-DD). Each row runs in its own SAVEPOINT:
-a bad row is rolled back alone and reported with its line number; good rows are kept. A known practitioner
-with a new institution gains a registration (多点执业).
+Columns: code,name,category,institution_code,registered_on (YYYY-MM-DD), and optionally ends_on (the last
+registered day, ending that registration: 注销; empty = open). Each row runs in its own SAVEPOINT: a bad row is
+rolled back alone and reported with its line number; good rows are kept. A known practitioner with a new
+institution gains a registration (多点执业).
 """
 import csv
 from collections.abc import Callable, Iterable
@@ -13,16 +14,18 @@ from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
 from api.audit import audit
+from api.dates import Day, date_error
 from api.db.models import FreeText, PractitionerCreate, StaffCategory
 from api.errors import NotFound
-from api.ledger.schemas import RegistrationCreate
-from api.ledger.service import get_practitioner, register
+from api.ledger.schemas import RegistrationCreate, RegistrationEnd
+from api.ledger.service import end_registration, get_practitioner, register
 from api.practitioners.service import create_practitioner
 from points import Policy
 from points.errors import DomainError
 from points.privacy import mask_id_numbers
 
 COLUMNS = ("code", "name", "category", "institution_code", "registered_on")
+OPTIONAL = ("ends_on",)
 
 
 class ImportRow(SQLModel):
@@ -30,7 +33,8 @@ class ImportRow(SQLModel):
     name: FreeText
     category: StaffCategory
     institution_code: str
-    registered_on: date
+    registered_on: Day
+    ends_on: Day | None = None
 
 
 @dataclass
@@ -52,7 +56,7 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
-def _import_row(session: Session, actor: str, row: ImportRow, policy: Policy, today: date) -> bool:
+def _import_row(session: Session, actor: str, row: ImportRow, policy: Policy, today: date, source: str) -> bool:
     """Returns True when the practitioner was new."""
     try:
         get_practitioner(session, row.code)
@@ -61,8 +65,11 @@ def _import_row(session: Session, actor: str, row: ImportRow, policy: Policy, to
         create_practitioner(session, actor, PractitionerCreate(code=row.code, name=row.name,
                                                                 category=row.category), policy)
         created = True
-    register(session, actor, RegistrationCreate(practitioner_code=row.code, institution_code=row.institution_code,
-                                                starts_on=row.registered_on), policy, today)
+    registration = register(session, actor, RegistrationCreate(
+        practitioner_code=row.code, institution_code=row.institution_code, starts_on=row.registered_on), policy, today)
+    if row.ends_on is not None:
+        end_registration(session, actor, registration.id, RegistrationEnd(
+            ends_on=row.ends_on, reason=f"imported from {source or 'CSV'}"), policy, today)
     return created
 
 
@@ -80,13 +87,15 @@ def import_practitioners(session: Session, actor: str, lines: Iterable[str], pol
         report.rows += 1
         line = reader.line_num
         try:
-            row = ImportRow.model_validate({k: (raw.get(k) or "").strip() for k in COLUMNS})
+            values = {k: (raw.get(k) or "").strip() for k in COLUMNS + OPTIONAL}
+            row = ImportRow.model_validate({k: v for k, v in values.items() if v or k in COLUMNS})
             with session.begin_nested():
-                created = _import_row(session, actor, row, policy, today)
+                created = _import_row(session, actor, row, policy, today, source)
             report.practitioners_created += created
             report.registrations_created += 1
-        except ValidationError as exc:
-            report.errors.append(RowError(line, "INVALID_ROW", _describe(exc)))
+        except ValidationError as exc:  # a row whose only fault is a date: INVALID_DATE / DATE_OUT_OF_RANGE
+            bad_date = date_error(exc.errors())
+            report.errors.append(RowError(line, bad_date[0] if bad_date else "INVALID_ROW", _describe(exc)))
         except DomainError as exc:
             report.errors.append(RowError(line, exc.code, exc.message))
         finally:

@@ -6,7 +6,7 @@ from api.db.models import InstitutionCreate, InstitutionPublic, PointRecordPubli
 from api.deps import IdPath, PolicyDep, SessionDep, SupervisorDep, TodayDep, engine_of
 from api.idempotency import IdempotencyDep
 from api.ledger import service as ledger
-from api.ledger.schemas import RegistrationCreate, RepairCreate, SuspensionDecisionCreate
+from api.ledger.schemas import RegistrationCreate, RegistrationEnd, RepairCreate, SuspensionDecisionCreate
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paged
 from api.people.schemas import ObjectionView, PersonView, StaffRow
 from api.people.view import person_view
@@ -37,6 +37,14 @@ def add_registration(body: RegistrationCreate, session: SessionDep, who: Supervi
                      today: TodayDep, idem: IdempotencyDep):
     return idem.run(body, lambda: person_view(
         session, service.add_registration(session, who, body, policy, today), policy, today))
+
+
+@router.post("/registrations/{registration_id}/end", response_model=PersonView,
+             summary="End a registration (注销; 变更 = an end plus a new registration): last day and reason")
+def end_registration(registration_id: IdPath, body: RegistrationEnd, session: SessionDep, who: SupervisorDep,
+                     policy: PolicyDep, today: TodayDep, idem: IdempotencyDep):
+    return idem.run(body, lambda: person_view(
+        session, service.end_registration(session, who, registration_id, body, policy, today), policy, today), 200)
 
 
 @router.get("/practitioners", response_model=Page[StaffRow],
@@ -104,10 +112,12 @@ def add_repair(code: str, body: RepairCreate, session: SessionDep, who: Supervis
                today: TodayDep, idem: IdempotencyDep):
     def run():
         row = service.add_repair(session, who, code, body, policy, today)
-        view = person_view(session, ledger.get_practitioner(session, code), policy, today)
-        return RepairPublic(id=row.id, activity_date=row.activity_date, activity=row.activity,
-                            points_this_year=view.points_this_year, repair_left_this_year=view.repair_left_this_year,
-                            status=view.status)
+        person = ledger.get_practitioner(session, code)
+        year = ledger.timeline_of(session, person, policy).years[row.activity_date.year]  # the activity's year
+        cap = policy.parameters(row.authority_region, row.activity_date).repair_cap_per_year  # the granter's
+        return RepairPublic(id=row.id, activity_date=row.activity_date, activity=row.activity, year=year.year,
+                            points_in_year=year.net, repair_left_in_year=max(0, cap - year.repaired),
+                            status=person.status)
 
     return idem.run(body, run)
 

@@ -2,6 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from api.dates import Day
 from api.db.models import FreeText, PractitionerBase, StaffCategory
 from points import Responsibility, ReviewOutcome
 
@@ -11,7 +12,7 @@ class PractitionerRegister(PractitionerBase):
 
     category: StaffCategory
     institution_code: str = Field(max_length=12, examples=["H11010500001"])
-    registered_on: date
+    registered_on: Day
 
     model_config = {"json_schema_extra": {"examples": [{
         "code": "D110105000123", "name": "王伟", "category": "medical", "institution_code": "H11010500001",
@@ -28,7 +29,7 @@ class CaseCreate(BaseModel):
     """One decision against an institution, with a record for each responsible person."""
 
     violation_code: str = Field(max_length=16, examples=["H01"])
-    decision_date: date = Field(description="记分时点: date of the penalty or agreement decision")
+    decision_date: Day = Field(description="记分时点: date of the penalty or agreement decision")
     case_number: FreeText = Field(min_length=1, max_length=100, examples=["京朝医保罚〔2026〕17号"])
     authority: FreeText = Field(min_length=1, max_length=200, examples=["北京市朝阳区医疗保障局"])
     institution_code: str = Field(max_length=12)
@@ -46,7 +47,7 @@ class ReviewIn(BaseModel):
 
     outcome: ReviewOutcome
     points: int | None = Field(default=None, ge=1, le=12, description="the new points, for outcome=change")
-    decided_on: date
+    decided_on: Day
     reason: FreeText = Field(min_length=1, max_length=1000)
     supersedes: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                    description="to correct a record already reviewed: the id of its latest review")
@@ -72,9 +73,12 @@ class ObjectionIn(BaseModel):
 
 
 class RepairPublic(BaseModel):
+    """The repair and its year: the year of its activity date, where it counts and whose cap it uses."""
+
     id: int
     activity_date: date
     activity: str
-    points_this_year: int
-    repair_left_this_year: int
-    status: str
+    year: int = Field(description="the activity's year")
+    points_in_year: int = Field(description="that year's points after repairs")
+    repair_left_in_year: int = Field(description="repair still available in that year (the granting region's cap)")
+    status: str = Field(description="the person's status today")

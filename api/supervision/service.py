@@ -15,6 +15,7 @@ from api.authz.scope import (
     get_visible_institution,
     get_visible_practitioner,
     get_visible_record,
+    get_visible_registration,
     registered_regions,
     reviewable_records,
     visible_people,
@@ -33,6 +34,7 @@ from api.ledger import service as ledger
 from api.ledger.schemas import (
     PointRecordCreate,
     RegistrationCreate,
+    RegistrationEnd,
     RepairCreate,
     ReviewCreate,
     SuspensionDecisionCreate,
@@ -42,6 +44,7 @@ from api.pagination import Key, keyset
 from api.practitioners.service import create_institution, create_practitioner
 from api.supervision.schemas import CaseCreate, PractitionerRegister, ReviewIn
 from points import Policy, Timeline
+from points.checks import named_suspension
 
 CODE_PREFIX = re.compile(r"[A-Za-z]{1,2}\d+|D|HY|HJ", re.IGNORECASE)
 CODE_MAX = 16
@@ -81,6 +84,14 @@ def add_registration(session: Session, who: Principal, data: RegistrationCreate,
     return ledger.get_practitioner(session, data.practitioner_code)
 
 
+def end_registration(session: Session, who: Principal, registration_id: int, data: RegistrationEnd, policy: Policy,
+                     today: date, person_code: str | None = None) -> Practitioner:
+    """注销 / 变更 by a supervisor of the institution's region; any other registration reads as unknown."""
+    registration = get_visible_registration(session, who, registration_id, person_code)
+    ledger.end_registration(session, who.name, registration.id, data, policy, today)
+    return ledger.get_practitioner(session, "", by_id=registration.practitioner_id)
+
+
 def record_case(session: Session, who: Principal, case: CaseCreate, policy: Policy, today: date) -> list[PointRecord]:
     """Records by the caller's authority (its region is kept on each record) at an institution of its region."""
     institution = get_visible_institution(session, who, case.institution_code)
@@ -115,13 +126,13 @@ def review(session: Session, who: Principal, record_id: int, data: ReviewIn, pol
 
 def decide_suspension(session: Session, who: Principal, code: str, data: SuspensionDecisionCreate, policy: Policy,
                       today: date) -> Timeline:
-    """Only the authority of the suspension's triggering record (or one above it) decides its length."""
+    """Only the authority of the suspension's triggering record (or one above it) decides its length. The
+    trigger must be one of the person's current suspension triggers (else 422 NO_SUSPENSION)."""
     person = get_visible_practitioner(session, who, code, lock=True)  # the suspension cannot change under us
     timeline = ledger.timeline_of(session, person, policy)
-    suspension = next((s for s in timeline.suspensions if (s.year, s.ordinal) == (data.year, data.ordinal)), None)
-    if suspension is not None:
-        trigger = session.get(PointRecord, suspension.trigger_record)
-        require(who, Action.DECIDE_SUSPENSION, Target(authority_region=trigger.authority_region))
+    suspension = named_suspension(timeline, data.trigger_record_id, data.year, data.ordinal)
+    trigger = session.get(PointRecord, suspension.trigger_record)
+    require(who, Action.DECIDE_SUSPENSION, Target(authority_region=trigger.authority_region))
     return ledger.decide_suspension(session, who.name, person.code, data, policy, today, authority_region=who.scope)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
+from api.dates import DATE_ERRORS
 from api.idempotency import Idempotency
 from api.web.auth import check_csrf
 from points.privacy import mask_id_numbers
@@ -30,6 +31,15 @@ async def read_form(request: Request) -> dict[str, str]:
 FormDep = Annotated[dict[str, str], Depends(read_form)]
 
 
+class FieldError(str):
+    """A field's message that the page shows in its language (`error.<code>` in i18n), e.g. a bad date."""
+
+    def __new__(cls, message: str, code: str):
+        self = super().__new__(cls, message)
+        self.code = code
+        return self
+
+
 class FormErrors(Exception):
     """Field name -> message; the form is shown again with what was typed."""
 
@@ -46,7 +56,7 @@ def parse(model: type[Model], form: dict[str, str], **extra: Any) -> Model:
         errors = {}
         for e in exc.errors():  # ("people", 0, "points") is the form's "points" field
             field = next((str(part) for part in reversed(e["loc"]) if isinstance(part, str)), "form")
-            errors.setdefault(field, e["msg"])
+            errors.setdefault(field, FieldError(e["msg"], e["type"]) if e["type"] in DATE_ERRORS else e["msg"])
         raise FormErrors(errors) from exc
 
 

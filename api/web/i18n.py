@@ -2,6 +2,8 @@
 test checks that both languages have every key."""
 from collections.abc import Callable
 
+from points.dates import FIRST_DAY, LAST_DAY
+
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
 
@@ -91,6 +93,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "record.title": ("记分", "Record points"),
     "record.violation": ("违规情形", "Violation"),
     "record.band_hint": ("分值须在该情形的分值档内: {low}–{high} 分", "Points must lie in the band: {low}–{high}"),
+    "record.source": ("来源: {source} ({note})", "Source: {source} ({note})"),
+    "record.band_fixed": ("来源规定了该分值档", "the source fixes the band"),
+    "record.band_chosen": ("来源未规定分值, 分值档为本系统所定", "the source sets no points: the band is this system's choice"),
+    "record.no_public_source": ("无公开文件规定此具体情形, 由决定者在本档内判断分值",
+                                "No public document names this behaviour: the decider judges the points within the band"),
     "record.points": ("记分分值", "Points"),
     "record.responsibility": ("责任程度", "Responsibility"),
     "record.decision_date": ("记分时点 (处理决定日期)", "Decision date"),
@@ -102,11 +109,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "responsibility.important": ("重要责任", "Important"),
     "responsibility.general": ("一般责任", "General"),
     # suspension decision
-    "decide.title": ("决定暂停期限", "Decide the suspension length"),
+    "decide.title": ("决定或更正暂停期限", "Decide or correct the suspension length"),
+    "decide.current": ("已决定 {months} 个月 ({by}, {on})", "{months} months, decided by {by} on {on}"),
+    "decide.default": ("待决定: 暂按默认 {months} 个月", "to decide: {months} months by default until then"),
+    "decide.correct": ("更正期限", "Correct"),
     "decide.months": ("暂停月数", "Months"),
     "decide.decided_on": ("决定日期", "Decided on"),
     "decide.reason": ("理由", "Reason"),
     "decide.submit": ("确认", "Decide"),
+    # ending a registration (注销 / 变更)
+    "person.registrations": ("登记备案", "Registrations"),
+    "registration.open": ("在册", "open"),
+    "end.ends_on": ("最后登记日", "Last registered day"),
+    "end.reason": ("注销或变更理由", "Reason (left or moved)"),
+    "end.submit": ("注销登记", "End registration"),
+    "end.hint": ("注销: 人员离开该机构; 变更: 注销原登记后在新机构重新登记。最后登记日之后, 该登记不再有效。",
+                 "End (注销) when the person leaves; a move (变更) is an end here plus a new registration there. "
+                 "After the last registered day the registration no longer counts."),
     # review
     "review.title": ("复核记分", "Review a record"),
     "review.outcome": ("复核结果", "Outcome"),
@@ -134,6 +153,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "done.recorded": ("已记分。", "Points recorded."),
     "done.decided": ("已决定暂停期限。", "Suspension length decided."),
     "done.reviewed": ("复核已保存。", "Review saved."),
+    "done.ended": ("登记已注销。", "Registration ended."),
     "person.other_authority": ("由其他地区的医保部门作出, 只有该部门或其上级部门可以复核。",
                                "Decided by another region's authority; only it or one above it may review."),
     "person.other_authority_short": ("外地决定", "other region"),
@@ -163,11 +183,31 @@ TEXT: dict[str, tuple[str, str]] = {
                                      "today or later."),
     "error.INSTITUTION_REGION_MISMATCH": ("机构所属地区与机构代码中的地区不一致。",
                                           "The institution's region differs from the region in its code."),
+    "error.MONTHS_OUT_OF_RANGE": ("暂停期限须在政策规定的月数范围内 (1–6 个月)。",
+                                  "The suspension length must lie within the policy's range (1–6 months)."),
+    "error.NO_SUSPENSION": ("该记分记录未触发当前的暂停, 无法决定期限; 请刷新页面。",
+                            "That record triggers no current suspension, so no length can be decided; reload "
+                            "the page."),
+    "error.DECISION_DATE_OUT_OF_RANGE": ("决定日期须在触发暂停的记分时点与今天之间。",
+                                         "The decision date must lie between the triggering record's decision "
+                                         "date and today."),
     "error.PRACTITIONER_NOT_FOUND": ("未找到该人员, 或该人员不在您的管辖范围内。",
                                      "No such person, or not within your region."),
     "error.RECORD_NOT_FOUND": ("未找到该记分记录, 或其不在您的管辖范围内。", "No such record, or not within your region."),
     "error.INSTITUTION_NOT_FOUND": ("未找到该定点医药机构, 或其不在您的管辖范围内。",
                                     "No such institution, or not within your region."),
+    "error.INVALID_DATE": ("日期格式应为 YYYY-MM-DD (如 2026-03-01), 且须为真实存在的日期。",
+                           "A date is YYYY-MM-DD (e.g. 2026-03-01) and must exist in the calendar."),
+    "error.DATE_OUT_OF_RANGE": (f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间。",
+                                f"The date must lie between {FIRST_DAY} and {LAST_DAY}."),
+    "error.REGISTRATION_NOT_FOUND": ("未找到该登记备案, 或其机构不在您的管辖范围内。",
+                                     "No such registration, or its institution is not within your region."),
+    "error.REGISTRATION_ENDED": ("该登记备案已注销。", "This registration has already ended."),
+    "error.REGISTRATION_END_BEFORE_START": ("最后登记日不能早于登记开始日期。",
+                                            "The last registered day cannot be before the registration began."),
+    "error.REGISTRATION_END_IN_FUTURE": ("最后登记日不能晚于今天; 请在离开当天或之后办理注销。",
+                                         "The last registered day cannot be after today; end a registration on "
+                                         "or after the day the person leaves."),
 }
 
 

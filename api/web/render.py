@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.web.auth import LANG_COOKIE, page_csrf, path_with_query
+from api.web.forms import FieldError
 from api.web.i18n import DEFAULT, LANGUAGES, error_text, translator
 from points.privacy import has_id_number, mask_id_numbers
 
@@ -35,12 +36,20 @@ def language(request: Request) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
+def _localised(lang: str, errors):
+    """Field errors (`errors`, `decide_errors`, ...) that carry a code are shown in the page's language."""
+    if not isinstance(errors, dict):
+        return errors
+    return {k: error_text(lang, v.code, v) if isinstance(v, FieldError) else v for k, v in errors.items()}
+
+
 def page(request: Request, name: str, context: dict | None = None, status: int = 200, principal=None) -> HTMLResponse:
     lang = language(request)
     base = {"lang": lang, "t": translator(lang), "principal": principal, "here": masked_here(request.url),
             "csrf": page_csrf(request) if principal else "", "errors": {}, "form": {},
             "error_text": lambda code, message: error_text(lang, code, message)}
-    response = templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status)
+    context = {k: _localised(lang, v) if k.endswith("errors") else v for k, v in (context or {}).items()}
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
 

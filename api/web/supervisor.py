@@ -10,7 +10,7 @@ from sqlmodel import Session
 from api.auth.tokens import Principal
 from api.authz.scope import get_visible_practitioner
 from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
-from api.ledger.schemas import SuspensionDecisionCreate
+from api.ledger.schemas import RegistrationEnd, SuspensionDecisionCreate
 from api.people.view import person_view
 from api.supervision import service
 from api.supervision.schemas import CaseCreate, ReviewIn
@@ -43,7 +43,9 @@ def _person_page(request: Request, session: Session, who: Principal, code: str, 
     # offer only what this supervisor's authority may change: its own region's records and their suspensions
     changeable = {r.id for r in view.records if who.covers_region(r.authority_region)}
     context |= {"changeable": changeable, "form_key": uuid.uuid4().hex, "done": request.query_params.get("done"),
-                "undecided": [s for s in context["undecided"] if s.trigger_record_id in changeable]}
+                "decidable": [s for s in context["decidable"] if s.trigger_record_id in changeable],
+                "endable": {r.id for r in view.registrations  # open, at an institution of this region
+                            if r.ends_on is None and who.covers_region(r.institution_code[1:7])}}
     return page(request, "person.html", context | extra, status, principal=who)
 
 
@@ -94,8 +96,23 @@ def decide(request: Request, code: str, form: FormDep, session: SessionDep, who:
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _person_page(request, session, who, code, policy, today, status, decide_form=form,
-                            decide_errors=errors, error=error)
+                            decide_trigger=form.get("trigger_record_id", "").strip(), decide_errors=errors,
+                            error=error)
     return saved(f"/ui/people/{code}", replayed, "decided")
+
+
+@router.post("/people/{code}/registrations/{registration_id}/end")
+def end_registration(request: Request, code: str, registration_id: IdPath, form: FormDep, session: SessionDep,
+                     who: PageSupervisorDep, policy: PolicyDep, today: TodayDep):
+    try:
+        data = parse(RegistrationEnd, form)
+        replayed = submit_once(request, session, who, form, data, lambda: service.end_registration(
+            session, who, registration_id, data, policy, today, person_code=code))
+    except (FormErrors, DomainError) as exc:
+        errors, error, status = undo(session, exc)
+        return _person_page(request, session, who, code, policy, today, status, end_form=form,
+                            end_id=registration_id, end_errors=errors, error=error)
+    return saved(f"/ui/people/{code}", replayed, "ended")
 
 
 @router.get("/objections")

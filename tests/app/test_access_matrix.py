@@ -22,6 +22,7 @@ MATRIX = {
     ("get", "/v1/practitioners"): ((S,), None),
     ("post", "/v1/registrations"): ((S,), {"practitioner_code": CODE, "institution_code": OTHER_INSTITUTION,
                                            "starts_on": "2026-02-01"}),
+    ("post", "/v1/registrations/{registration_id}/end"): ((S,), {"ends_on": "2026-02-20", "reason": "注销"}),
     ("get", "/v1/practitioners/export.csv"): ((S,), None),
     ("post", "/v1/cases"): ((S,), {"violation_code": "L01", "decision_date": "2026-02-01", "case_number": "M-1",
                                    "authority": "医保局", "institution_code": "H11010500001",
@@ -29,7 +30,7 @@ MATRIX = {
     ("post", "/v1/records/{record_id}/reviews"): ((S,), {"outcome": "confirm", "decided_on": "2026-02-20",
                                                          "reason": "维持"}),
     ("post", "/v1/practitioners/{code}/suspension-decisions"): ((S,), {"year": 2026, "months": 2,
-                                                                       "decided_on": "2026-02-20"}),
+                                                                       "decided_on": "2026-02-20", "reason": "情节"}),
     ("post", "/v1/practitioners/{code}/repairs"): ((S,), {"activity_date": "2026-02-20", "activity": "宣传"}),
     ("get", "/v1/objections"): ((S,), None),
     ("get", "/v1/practitioners/{code}"): ((S, I), None),
@@ -55,7 +56,8 @@ MATRIX = {
 SCOPED = {("get", "/v1/practitioners/{code}"), ("get", "/v1/practitioners/{code}/history"), ("get", "/v1/institutions/{code}/staff"),
           ("post", "/v1/cases"), ("post", "/v1/practitioners/{code}/repairs"),
           ("post", "/v1/practitioners/{code}/suspension-decisions"), ("post", "/v1/records/{record_id}/reviews"),
-          ("post", "/v1/registrations"), ("post", "/v1/practitioners"), ("post", "/v1/institutions")}
+          ("post", "/v1/registrations"), ("post", "/v1/practitioners"), ("post", "/v1/institutions"),
+          ("post", "/v1/registrations/{registration_id}/end")}
 SCOPES = {S: "110000", I: "H11010500001", P: CODE, C: "110000"}
 FOREIGN = {S: "310000", I: OTHER_INSTITUTION}
 FOREIGN_NOT_FOUND = {"/v1/practitioners/{code}": "PRACTITIONER_NOT_FOUND",
@@ -64,7 +66,8 @@ FOREIGN_NOT_FOUND = {"/v1/practitioners/{code}": "PRACTITIONER_NOT_FOUND",
                      "/v1/practitioners/{code}/repairs": "PRACTITIONER_NOT_FOUND",
                      "/v1/practitioners/{code}/suspension-decisions": "PRACTITIONER_NOT_FOUND",
                      "/v1/records/{record_id}/reviews": "RECORD_NOT_FOUND",
-                     "/v1/registrations": "INSTITUTION_NOT_FOUND", "/v1/practitioners": "INSTITUTION_NOT_FOUND"}
+                     "/v1/registrations": "INSTITUTION_NOT_FOUND", "/v1/practitioners": "INSTITUTION_NOT_FOUND",
+                     "/v1/registrations/{registration_id}/end": "REGISTRATION_NOT_FOUND"}
 
 
 @pytest.fixture
@@ -76,7 +79,9 @@ def world(api, people):
                                                          "amount": "1.00"}])
     api.app.state.settings.webhook_allow = "127.0.0.1"  # the webhook URLs here are local
     hook = api.client.post("/v1/webhooks", headers=settle, json={"url": "http://127.0.0.1:9/x"}).json()["id"]
-    return {"record_id": record, "code": CODE, "ref": "R1", "subscription_id": hook, "settle": settle}
+    registration = api.client.get(f"/v1/practitioners/{CODE}", headers=people).json()["registrations"][0]["id"]
+    return {"record_id": record, "code": CODE, "ref": "R1", "subscription_id": hook, "settle": settle,
+            "registration_id": registration}
 
 
 def call(api, method, path, body, headers, world):

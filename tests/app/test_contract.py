@@ -17,7 +17,7 @@ def error(r):
     ({"people": [{"practitioner_code": "D11010500012", "points": 5}]}, (422, "INVALID_CODE")),
     ({"people": [{"practitioner_code": "D110105999999", "points": 5}]}, (404, "PRACTITIONER_NOT_FOUND")),
     ({"decision_date": "2026-03-02"}, (422, "DATE_IN_FUTURE")),
-    ({"decision_date": "2026-02-30"}, (422, "INVALID_REQUEST")),
+    ({"decision_date": "2026-02-30"}, (422, "INVALID_DATE")),
     ({"violation_code": "Z99"}, (422, "UNKNOWN_VIOLATION")),
     ({"institution_code": "H11010599999"}, (404, "INSTITUTION_NOT_FOUND")),
     ({"people": []}, (422, "INVALID_REQUEST")),
@@ -40,14 +40,18 @@ def test_malformed_json_and_wrong_types_are_422(api, people):
 
 
 def test_suspension_length_outside_one_to_six_months(api, people):
-    case(api, people, 9, "2026-02-10", violation="S01")
+    trigger = case(api, people, 9, "2026-02-10", violation="S01").json()[0]["id"]
     for months, expected in ((7, "MONTHS_OUT_OF_RANGE"), (0, "MONTHS_OUT_OF_RANGE")):
-        r = api.client.post(f"/v1/practitioners/{CODE}/suspension-decisions", headers=people,
-                            json={"year": 2026, "months": months, "decided_on": "2026-02-12"})
+        r = api.client.post(f"/v1/practitioners/{CODE}/suspension-decisions", headers=people, json={
+            "trigger_record_id": trigger, "months": months, "decided_on": "2026-02-12", "reason": "情节"})
         assert error(r) == (422, expected)
-    r = api.client.post(f"/v1/practitioners/{CODE}/suspension-decisions", headers=people,
-                        json={"year": 2025, "months": 3, "decided_on": "2026-02-12"})
-    assert error(r) == (422, "NO_SUSPENSION")
+    for named in ({"year": 2025}, {"trigger_record_id": trigger + 1}):
+        r = api.client.post(f"/v1/practitioners/{CODE}/suspension-decisions", headers=people,
+                            json={**named, "months": 3, "decided_on": "2026-02-12", "reason": "情节"})
+        assert error(r) == (422, "NO_SUSPENSION")
+    r = api.client.post(f"/v1/practitioners/{CODE}/suspension-decisions", headers=people, json={
+        "trigger_record_id": trigger, "year": 2026, "months": 3, "decided_on": "2026-02-12", "reason": "情节"})
+    assert r.status_code == 422  # one name only: the trigger, or (deprecated) year and ordinal
 
 
 def test_batch_answers_every_line_in_order_and_a_bad_line_fails_alone(api, people):
@@ -64,7 +68,7 @@ def test_batch_answers_every_line_in_order_and_a_bad_line_fails_alone(api, peopl
     assert r.status_code == 200
     got = [(x["ref"], x.get("eligible"), x.get("status"), x.get("reason") or x["error"]["code"]) for x in r.json()]
     assert got == [("1", True, "normal", "ELIGIBLE"), ("2", False, "banned", "TERMINATED"),
-                   ("3", True, "banned", "EMERGENCY_EXEMPT"), ("4", False, "unregistered", "UNKNOWN_PRACTITIONER"),
+                   ("3", False, "banned", "TERMINATED"), ("4", False, "unregistered", "UNKNOWN_PRACTITIONER"),
                    ("5", None, None, "INVALID_CODE"), ("6", None, None, "INVALID_DATE"),
                    ("7", None, None, "DATE_OUT_OF_RANGE")]
     assert r.json()[1]["until"] == "2029-02-10"

@@ -27,6 +27,21 @@ QUERIES = [
     {"code": "bad", "date": "2026-02-20"},
     {"code": CODE, "date": "2026-02-30"},
     {"code": CODE, "date": "1999-12-31"},
+    # issue 12: taken (and echoed normalised) before; now INVALID_DATE / DATE_OUT_OF_RANGE with details, alike
+    {"code": CODE, "date": "20250420"},
+    {"code": CODE, "date": "2025-W17-1"},
+    {"code": CODE, "date": "2025-05-05T00:00:00"},
+    {"code": CODE, "date": "1746403200"},
+    {"code": CODE, "date": "0001-01-01"},
+    {"code": CODE, "date": "9999-12-31"},
+    # known_at: the fast path hands these to the route (derived from the ledger); the answers stay alike
+    {"code": CODE, "date": "2026-02-20", "known_at": "2099-01-01T00:00:00+08:00"},
+    {"code": CODE.lower(), "date": "2026-02-20", "emergency": "true", "known_at": "2099-01-01T00:00:00Z"},
+    {"code": CODE, "date": "2026-02-20", "known_at": "2026-01-01T00:00:00+08:00"},
+    {"code": "D110105999999", "date": "2026-02-20", "known_at": "2099-01-01T00:00:00Z"},
+    {"code": CODE, "date": "2026-02-20", "known_at": "2026-03-01T10:00:00"},
+    {"code": CODE, "date": "2026-02-20", "known_at": ""},
+    {"code": CODE, "date": "2026-02-30", "known_at": "2099-01-01T00:00:00Z"},
 ]
 
 
@@ -37,6 +52,15 @@ def test_fast_path_and_route_agree(both, params):
     a, b = fast.get("/v1/eligibility", params=params, headers=headers), slow.get(
         "/v1/eligibility", params=params, headers=headers)
     assert (a.status_code, a.json()) == (b.status_code, b.json())
+
+
+def test_an_escaped_known_at_is_handed_to_the_route_like_the_plain_name(both):
+    fast, slow, api = both
+    headers = api.token(Role.SETTLEMENT, "000000")
+    url = f"/v1/eligibility?code={CODE}&date=2026-02-20&known%5Fat=2026-01-01T00:00:00Z"
+    a, b = fast.get(url, headers=headers), slow.get(url, headers=headers)
+    assert (a.status_code, a.json()) == (b.status_code, b.json())
+    assert a.json()["known_at"] == "2026-01-01T00:00:00+00:00"
 
 
 def test_fast_path_refuses_like_the_api(both):

@@ -126,18 +126,27 @@ def test_a_form_without_its_csrf_token_is_refused_and_a_resubmitted_form_saves_o
     assert len(records_of(api, people)) == 1
 
 
-def test_deciding_a_suspension_length_moves_the_return_date(api, people):
+def test_deciding_a_suspension_length_moves_the_return_date_and_it_can_be_corrected(api, people):
     sign_in(api)
     for points, day in ((5, "2026-02-10"), (4, "2026-02-20")):
         assert case(api, people, points, day, violation="H01" if points == 5 else "H02").status_code == 201
     page = api.client.get(f"/ui/people/{PERSON}").text
-    assert 'id="decide"' in page and 'id="eligible-again">2026-03-21<' in page
-    form = {"csrf": hidden(page, "csrf"), "form_key": hidden(page, "form_key"), "year": "2026", "ordinal": "1",
-            "decided_on": "2026-03-01", "reason": "情节较重"}
-    r = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data={**form, "months": "7"})
-    assert r.status_code == 422 and "MONTHS_OUT_OF_RANGE" in r.text
-    page = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data={**form, "months": "3"}).text
-    assert 'id="eligible-again">2026-05-21<' in page and 'id="decide"' not in page
+    assert 'id="decide"' in page and 'id="eligible-again">2026-03-21<' in page and "待决定" in page
+
+    def form(page, **fields):
+        return {"csrf": hidden(page, "csrf"), "form_key": hidden(page, "form_key"),
+                "trigger_record_id": hidden(page, "trigger_record_id"), "decided_on": "2026-03-01",
+                "reason": "情节较重", **fields}
+
+    for fields, shown in (({"months": "7"}, "暂停期限须在政策规定的月数范围内"),
+                          ({"months": "3", "decided_on": "2026-02-19"}, "决定日期须在触发暂停的记分时点与今天之间")):
+        r = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, **fields))
+        assert r.status_code == 422 and shown in r.text
+    page = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, months="3")).text
+    assert 'id="eligible-again">2026-05-21<' in page and 'id="decide"' in page  # kept for a correction
+    assert "已决定 3 个月 (北京市医保局 李科长, 2026-03-01)" in page
+    page = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, months="2")).text
+    assert 'id="eligible-again">2026-04-21<' in page and "已决定 2 个月" in page
 
 
 def test_a_practitioner_objects_on_their_page_and_a_supervisor_annuls_the_record(api, people):

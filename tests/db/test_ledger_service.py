@@ -3,7 +3,7 @@ from datetime import date, timezone
 import pytest
 from sqlalchemy import select
 
-from api.db.models import AuditLog, PointRecord, Practitioner, Sanction
+from api.db.models import AuditLog, Notification, PointRecord, Practitioner, Sanction
 from api.errors import Conflict, NotFound
 from api.ledger import service as ledger
 from api.ledger.schemas import RegistrationCreate, RepairCreate, ReviewCreate, SuspensionDecisionCreate
@@ -38,16 +38,59 @@ def test_reaching_nine_creates_a_suspension_and_updates_the_status_snapshot(setu
     assert (p.status, p.status_until, p.status_as_of) == ("suspended", date(2025, 7, 10), TODAY)
 
 
+def decide(session, policy, trigger, months, on, **named):
+    return ledger.decide_suspension(session, "supervisor-1", CODE, SuspensionDecisionCreate(
+        **(named or {"trigger_record_id": trigger}), months=months, decided_on=on, reason="情节"), policy, TODAY)
+
+
+def notices(session):
+    return session.scalars(select(Notification.message).where(
+        Notification.kind == "sanction", Notification.recipient_kind == "practitioner").order_by(Notification.id)).all()
+
+
 def test_deciding_the_length_updates_the_sanction(setup, policy):
-    record(setup, policy, CODE, 9, date(2025, 6, 10))
-    ledger.decide_suspension(setup, "supervisor-1", CODE, SuspensionDecisionCreate(
-        year=2025, months=4, decided_on=date(2025, 6, 12)), policy, TODAY)
+    nine = record(setup, policy, CODE, 9, date(2025, 6, 10))
+    decide(setup, policy, nine.id, 4, date(2025, 6, 12))
     [s] = sanctions(setup)
     assert (s.months, s.months_decided, s.ends_on) == (4, True, date(2025, 10, 10))
+    for months, on, code in ((7, date(2025, 6, 12), "MONTHS_OUT_OF_RANGE"),
+                             (2, date(2025, 6, 9), "DECISION_DATE_OUT_OF_RANGE"),
+                             (2, date(2025, 7, 1), "DECISION_DATE_OUT_OF_RANGE")):
+        with pytest.raises(RuleViolation) as err:
+            decide(setup, policy, nine.id, months, on)
+        assert err.value.code == code
     with pytest.raises(RuleViolation) as err:
-        ledger.decide_suspension(setup, "supervisor-1", CODE, SuspensionDecisionCreate(
-            year=2025, months=7, decided_on=date(2025, 6, 12)), policy, TODAY)
-    assert err.value.code == "MONTHS_OUT_OF_RANGE"
+        decide(setup, policy, nine.id + 1, 2, date(2025, 6, 12))
+    assert err.value.code == "NO_SUSPENSION"
+
+
+def test_a_later_decision_corrects_the_length_and_the_notice_says_so(setup, policy):
+    nine = record(setup, policy, CODE, 9, date(2025, 6, 10))
+    decide(setup, policy, nine.id, 6, date(2025, 6, 29))
+    decide(setup, policy, None, 2, date(2025, 6, 12), year=2025, ordinal=1)  # by (year, ordinal): still accepted
+    [s] = sanctions(setup)
+    assert (s.months, s.ends_on, s.trigger_record_id) == (2, date(2025, 8, 10), nine.id)
+    assert notices(setup)[-1] == "暂停医保支付资格 2025-06-11 至 2025-08-10 (期限由6个月改为2个月)"
+    decide(setup, policy, nine.id, 2, date(2025, 6, 12))  # the same again changes nothing
+    assert len(notices(setup)) == 3
+
+
+def test_a_moved_trigger_leaves_the_suspension_to_decide_with_its_default_length(setup, policy):
+    record(setup, policy, CODE, 7, date(2025, 2, 1))
+    march = record(setup, policy, CODE, 2, date(2025, 3, 1))
+    june = record(setup, policy, CODE, 2, date(2025, 6, 1))
+    decide(setup, policy, march.id, 6, date(2025, 3, 5))
+    ledger.review_record(setup, "reviewer-1", march.id, ReviewCreate(
+        outcome=ReviewOutcome.ANNUL, decided_on=date(2025, 6, 20), reason="证据不足"), policy, TODAY)
+    [s] = sanctions(setup)  # the slot's row follows its new trigger
+    assert (s.trigger_record_id, s.year, s.ordinal, s.months, s.months_decided, s.revoked_at) == (
+        june.id, 2025, 1, 1, False, None)
+    assert (s.starts_on, s.ends_on) == (date(2025, 6, 2), date(2025, 7, 1))
+    assert notices(setup)[-1] == "暂停医保支付资格 2025-06-02 至 2025-07-01 (期限由6个月改为1个月, 默认期限, 待决定)"
+    ledger.review_record(setup, "reviewer-1", june.id, ReviewCreate(
+        outcome=ReviewOutcome.ANNUL, decided_on=date(2025, 6, 21), reason="证据不足"), policy, TODAY)
+    [s] = sanctions(setup)
+    assert s.revoked_at is not None and notices(setup)[-1] == "撤销暂停医保支付资格 2025-06-02 至 2025-07-01"
 
 
 def test_annulment_revokes_the_sanction_without_deleting_it(setup, policy):
@@ -115,7 +158,7 @@ def test_unknown_people_and_malformed_codes(setup, policy):
         ledger.get_institution(setup, "Z123")
 
 
-def test_repair_in_tianjin_lifts_the_suspension(session, policy):
+def test_repair_in_tianjin_lowers_the_tally_and_the_suspension_runs_to_its_end(session, policy):
     institution(session, TIANJIN_HOSPITAL)
     code = "D120101000001"
     person(session, policy, code, at=TIANJIN_HOSPITAL)
@@ -123,8 +166,13 @@ def test_repair_in_tianjin_lifts_the_suspension(session, policy):
     ledger.add_repair(session, "supervisor-tj", code, RepairCreate(activity_date=date(2025, 6, 20),
                                                                    activity="医保政策宣传"), policy, TODAY)
     [s] = sanctions(session, code)
-    assert (s.cut_short_by, s.ends_on) == ("repair", date(2025, 6, 20))
-    assert ledger.get_practitioner(session, code).status == "normal"
+    assert (s.cut_short_by, s.ends_on) == (None, date(2025, 7, 1))
+    p = ledger.get_practitioner(session, code)
+    assert (p.status, p.tally) == ("suspended", 8)
+    with pytest.raises(RuleViolation) as err:  # points dated 1 June: nothing to repair on 1 March
+        ledger.add_repair(session, "supervisor-tj", code, RepairCreate(activity_date=date(2025, 3, 1),
+                                                                       activity="医保政策宣传"), policy, TODAY)
+    assert err.value.code == "NOTHING_TO_REPAIR"
 
 
 def test_every_change_is_audited_with_actor_and_reason_in_utc(setup, policy):

@@ -43,3 +43,34 @@ def test_upgrading_a_database_that_holds_data(fresh_database):
         row = conn.execute(text("SELECT ledger_version, claims_version, tally FROM practitioner")).one()
     assert tuple(row) == (3, 0, 0)
     engine.dispose()
+
+
+def test_upgrading_names_each_suspension_decision_by_its_trigger_record(fresh_database, policy):
+    """0013: a decision stored by (year, ordinal) takes the trigger of its suspension's sanction row."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from api.ledger import service as ledger
+    from api.ledger.schemas import SuspensionDecisionCreate
+    from tests.conftest import TODAY
+    from tests.db.factories import institution, person, record
+
+    url = fresh_database()
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        institution(session)
+        person(session, policy)
+        record(session, policy, "D110105000001", 5, date(2025, 6, 1))
+        nine = record(session, policy, "D110105000001", 4, date(2025, 6, 10)).id
+        ledger.decide_suspension(session, "s", "D110105000001", SuspensionDecisionCreate(
+            trigger_record_id=nine, months=3, decided_on=date(2025, 6, 12), reason="情节"), policy, TODAY)
+        session.commit()
+    command.downgrade(alembic_config(url), "0012")
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT trigger_record_id, year, ordinal, months FROM suspension_decision")).one()
+    assert tuple(row) == (nine, 2025, 1, 3)
+    engine.dispose()

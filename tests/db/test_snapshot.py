@@ -18,7 +18,7 @@ DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 1500, 9)]
 def test_snapshot_answers_like_the_database_for_everyone_on_every_day(session, policy):
     load_demo(session, policy, TODAY, people=150)
     codes = session.scalars(select(Practitioner.code)).all()
-    snapshot, from_db = load_snapshot(session), db_verdict(load_standings(session, codes))
+    snapshot, from_db = load_snapshot(session, policy), db_verdict(load_standings(session, codes), policy)
     assert len(snapshot) == len(codes)
     assert sum(type(e) is int for e in snapshot.entries.values()) > len(codes) // 2  # most are compact
     for code in codes:
@@ -33,7 +33,7 @@ def test_refresh_reloads_only_the_people_whose_standing_changed(committed_engine
     with Session(committed_engine) as session:
         load_demo(session, policy, TODAY, people=80)
         session.commit()
-        snapshot = load_snapshot(session)
+        snapshot = load_snapshot(session, policy)
         assert refresh_snapshot(session, snapshot) == 0
         code = session.scalars(
             select(Practitioner.code).join(Registration, Registration.practitioner_id == Practitioner.id)

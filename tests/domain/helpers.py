@@ -4,7 +4,8 @@ from importlib.resources import files
 
 from points import Ledger, PointRecord, Registration, parse_policy
 
-POLICY = parse_policy(files("points").joinpath("data/policy.toml").read_text(encoding="utf-8"))
+POLICY_TEXT = files("points").joinpath("data/policy.toml").read_text(encoding="utf-8")
+POLICY = parse_policy(POLICY_TEXT)
 BEIJING = "110105"
 TIANJIN = "120101"
 PERSON = "D110105000001"
@@ -20,3 +21,8 @@ def rec(id: int, points: int, on: date) -> PointRecord:
 def ledger(*records: PointRecord, region: str = BEIJING, registered: date = date(2020, 1, 1), **more) -> Ledger:
     more.setdefault("registrations", (Registration(1, "H11010500001", registered),))
     return Ledger(person=PERSON, region=region, records=tuple(records), **more)
+
+
+def with_rows(rows: str):
+    """The shipped policy plus parameter rows (TOML `[[parameters]]` tables) for one test."""
+    return parse_policy(POLICY_TEXT + "\n" + rows)

@@ -44,6 +44,11 @@ def test_recording_points_until_suspension_changes_the_status_on_the_page(site, 
     page.click("#record-points")
     page.select_option("#f-violation_code", "H01")
     expect(page.locator("#band-hint")).to_contain_text("4–6")
+    # next to it, the chosen type's source (issue 12): H01 is art. 38 item (2); the project chose its band
+    expect(page.locator("#source-hint")).to_contain_text("第三十八条第(二)项")
+    page.select_option("#f-violation_code", "L99")
+    expect(page.locator("#source-hint")).to_contain_text("无公开文件规定此具体情形")
+    page.select_option("#f-violation_code", "H01")
     page.fill("#f-points", "7")
     assert page.eval_on_selector("#f-points", "e => e.validity.rangeOverflow")
     page.click("#record-submit")  # the browser keeps the form: nothing is sent
@@ -65,7 +70,7 @@ def test_recording_points_until_suspension_changes_the_status_on_the_page(site, 
     page.fill("#f-reason", "情节较重")
     page.click("#decide-submit")
     expect(page.locator("#eligible-again")).to_have_text("2026-05-21")
-    expect(page.locator("#decide")).to_have_count(0)
+    expect(page.locator("#decide .length.decided")).to_contain_text("3")  # kept, to correct the length
 
     page.click("#lang-toggle")
     expect(page.locator("#status")).to_contain_text("Suspended")

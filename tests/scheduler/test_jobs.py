@@ -106,7 +106,7 @@ def test_claims_recheck_releases_claims_held_for_a_code_registered_later(engine,
     with Session(engine) as session:
         [result] = submit(session, SETTLEMENT, [ClaimIn(
             ref="X1", institution_code="H11010500001", practitioner_code=A, service_date=date(2026, 12, 1),
-            amount="50.00")], policy.person_prefixes, date(2026, 12, 31), datetime.now(timezone.utc))
+            amount="50.00")], policy, date(2026, 12, 31), datetime.now(timezone.utc))
         session.commit()
     assert (result["state"], result["reason"]) == ("blocked", "UNKNOWN_PRACTITIONER")
     seed(engine, policy, A)
@@ -148,7 +148,7 @@ def test_the_full_sweep_moves_every_claim_to_match_current_standing(engine, poli
     claims = [ClaimIn(ref=f"S{i}", institution_code="H11010500001", practitioner_code=A,
                       service_date=date(2026, 2, d), amount="10.00") for i, d in enumerate((5, 15, 25))]
     with Session(engine) as session:
-        submit(session, SETTLEMENT, claims, policy.person_prefixes, date(2026, 3, 1), datetime.now(timezone.utc))
+        submit(session, SETTLEMENT, claims, policy, date(2026, 3, 1), datetime.now(timezone.utc))
         # a drifted row, as if a change had been missed: the sweep must put it right
         session.execute(update(Claim).where(Claim.ref == "S1").values(state="payable", reason="ELIGIBLE"))
         session.execute(update(Claim).where(Claim.ref == "S2").values(state="paid", reason="ELIGIBLE"))
@@ -157,6 +157,8 @@ def test_the_full_sweep_moves_every_claim_to_match_current_standing(engine, poli
     assert runner.run(JOB["claims_full_sweep"]) == "succeeded"
     with Session(engine) as session:
         states = dict(session.execute(select(Claim.ref, Claim.state)).all())
+        checked = dict(session.execute(select(Claim.ref, Claim.checked_at)).all())
     assert states == {"S0": "payable", "S1": "blocked", "S2": "recovery"}
+    assert checked["S1"] == checked["S2"] == china(2026, 3, 1, 2, 30) != checked["S0"]  # moved: checked then
     detail = json.loads(_details(engine, "claims_full_sweep", "2026-03-01")[0])
     assert detail == {"claims": 3, "blocked": 1, "recovery": 1}

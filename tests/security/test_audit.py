@@ -286,8 +286,9 @@ def world(api, people):
     assert r.status_code == 200, r.text
     hook = api.client.post("/v1/webhooks", headers=settle, json={"url": "http://127.0.0.1:9/x"})
     assert hook.status_code == 201, hook.text
+    registration = api.client.get(f"/v1/practitioners/{CODE}", headers=people).json()["registrations"][0]["id"]
     return {"record_id": record_id, "code": CODE, "ref": "R1", "subscription_id": hook.json()["id"],
-            "settle": settle, "tianjin": tianjin, "beijing": people}
+            "settle": settle, "tianjin": tianjin, "beijing": people, "registration_id": registration}
 
 
 def _request(api, world, method, path):

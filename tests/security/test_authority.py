@@ -102,7 +102,7 @@ def test_registration_grants_reading_never_changing_another_regions_record(api: 
     assert _error(api.client.post(f"/v1/practitioners/{MULTI}/repairs", headers=county, json={
         "activity_date": "2026-02-21", "activity": "宣传"})) == (403, "REPAIR_NOT_PROVIDED")
     assert _error(api.client.post(f"/v1/practitioners/{MULTI}/suspension-decisions", headers=county, json={
-        "year": 2026, "months": 1, "decided_on": "2026-02-20"})) == (403, "NOT_YOUR_DECISION")
+        "year": 2026, "months": 1, "decided_on": "2026-02-20", "reason": "情节"})) == (403, "NOT_YOUR_DECISION")
     after = api.client.get(f"/v1/practitioners/{MULTI}", headers=world["tianjin"]).json()
     assert (after["points_this_year"], after["status"], after["sanctions"]) == (
         before["points_this_year"], before["status"], before["sanctions"])

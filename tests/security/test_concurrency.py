@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -130,21 +130,28 @@ def test_the_database_refuses_a_second_open_objection(session, policy):
         objection()
 
 
-def test_upgrading_keeps_the_oldest_open_objection_and_closes_the_others(fresh_database, policy):
+def test_upgrading_keeps_the_oldest_open_objection_and_closes_the_others(fresh_database):
+    """Rows written as the schema stood at 0011 (plain SQL: today's code expects today's schema)."""
     url = fresh_database()
     upgrade(url, "0011")
     engine = make_engine(url)
-    with Session(engine) as session:
-        institution(session)
-        person(session, policy, CODE)
-        records = [record(session, policy, CODE, points, date(2025, 6, 1)).id for points in (4, 5)]
-        person_id = session.scalars(select(Practitioner.id)).one()
+    now = {"t": "2025-06-01 00:00:00"}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO institution (code, name, kind, region, created_at) VALUES "
+                          "('H11010500001', '医院', 'hospital', '110105', :t)"), now)
+        conn.execute(text("INSERT INTO practitioner (code, name, category, region, created_at, status, "
+                          "ledger_version, claims_version, tally, standing_version) VALUES ('D110105000001', '王伟', "
+                          "'medical', '110105', :t, 'normal', 0, 0, 0, 0)"), now)
+        for points in (4, 5):
+            conn.execute(text("INSERT INTO point_record (violation_code, points, responsibility, decision_date, "
+                              "case_number, authority, practitioner_id, institution_id, recorded_by, recorded_at, "
+                              "authority_region) VALUES ('H01', :p, 'main', '2025-06-01', :c, '医保局', 1, 1, 'x', "
+                              ":t, '110105')"), {**now, "p": points, "c": f"CASE-{points}"})
+        records = list(conn.scalars(text("SELECT id FROM point_record ORDER BY id")))
         for record_id, state in [(records[0], "open"), (records[0], "reviewed"), (records[0], "open"),
                                  (records[0], "open"), (records[1], "open")]:
-            session.add(Objection(record_id=record_id, practitioner_id=person_id, reason="x", state=state,
-                                  filed_at=utcnow()))
-            session.flush()
-        session.commit()
+            conn.execute(text("INSERT INTO objection (record_id, practitioner_id, reason, state, filed_at) "
+                              "VALUES (:r, 1, 'x', :s, :t)"), {**now, "r": record_id, "s": state})
     upgrade(url)
     with Session(engine) as session:
         rows = session.execute(select(Objection.record_id, Objection.state).order_by(Objection.id)).all()

@@ -11,8 +11,8 @@ from urllib.parse import quote, unquote_plus
 import httpx
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import String, create_engine, select, text
-from sqlmodel import Session, SQLModel
+from sqlalchemy import MetaData, String, create_engine, select, text
+from sqlmodel import Session
 from uvicorn.logging import AccessFormatter
 
 from alembic import command
@@ -55,10 +55,13 @@ def _is_text(column_type) -> bool:
 
 
 def every_text_cell(engine) -> list[tuple[str, str, str]]:
-    """(table, column, value) of every string column of every table."""
+    """(table, column, value) of every string column of every table, as the database has them (reflected, so
+    it also reads a database at an older revision)."""
     cells = []
+    reflected = MetaData()
+    reflected.reflect(engine)
     with engine.connect() as conn:
-        for table in SQLModel.metadata.sorted_tables:
+        for table in reflected.sorted_tables:
             columns = [c for c in table.columns if _is_text(c.type)]
             for row in conn.execute(select(*columns)) if columns else ():
                 cells += [(table.name, c.name, v) for c, v in zip(columns, row) if v]

@@ -11,7 +11,7 @@ def view(years=(), sanctions=(), registered=date(2024, 3, 1), as_of=date(2026, 3
         until=None, eligible_again_on=None, may_register_from=None, year=as_of.year, points_this_year=0,
         repair_left_this_year=0, years=[YearView(year=y, recorded=n, repaired=0, net=n) for y, n in years],
         records=[], sanctions=list(sanctions), notices=[],
-        registrations=[RegistrationView(institution_code="H11010500001", starts_on=registered, ends_on=None)],
+        registrations=[RegistrationView(id=1, institution_code="H11010500001", starts_on=registered, ends_on=None)],
         notifications=[])
 
 

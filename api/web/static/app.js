@@ -1,10 +1,12 @@
 // Small enhancements only; every rule is also enforced by the server.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  // Record form: the points input takes the chosen violation's band (e.g. 5–8).
+  // Record form: the points input takes the chosen violation's band (e.g. 5–8), and the chosen type's source
+  // (rendered by the server into data-source) is shown next to the band hint.
   const violation = document.getElementById("f-violation_code");
   const points = document.getElementById("f-points");
   const hint = document.getElementById("band-hint");
+  const source = document.getElementById("source-hint");
   if (violation && points && hint) {
     const applyBand = () => {
       const option = violation.selectedOptions[0];
@@ -12,6 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
       points.min = option.dataset.low;
       points.max = option.dataset.high;
       hint.textContent = hint.dataset.template.replace("{low}", option.dataset.low).replace("{high}", option.dataset.high);
+      if (source) source.textContent = option.dataset.source || "";
     };
     violation.addEventListener("change", applyBand);
     applyBand();
