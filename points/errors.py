@@ -18,7 +18,7 @@ class InvalidCode(DomainError):
 
 
 class RuleViolation(DomainError):
-    """An input breaks a rule of RULES.md (points outside the band, months outside 1–6, ...)."""
+    """An input breaks a rule of docs/rules.md (points outside the band, months outside 1–6, ...)."""
 
     code = "RULE_VIOLATION"
 

@@ -36,7 +36,7 @@ class Parameters:
     repair_ends_suspension: bool = False
     talk_at: int = 0  # 0 = no talk notice (约谈) rung
     max_points_per_record: int = 12
-    # The sanctioned states in which emergency and rescue care (急救、抢救) is still settled (seed 003: suspension).
+    # The sanctioned states in which emergency and rescue care (急救、抢救) is still settled (郎溪县 press conference, 2025: suspension).
     emergency_exempt_states: frozenset[Status] = frozenset({Status.SUSPENDED})
 
     def default_months(self, tally: int) -> int:

@@ -1,4 +1,4 @@
-"""Identifiers of the rules in shared/RULES.md that an eligibility answer or a refusal can cite."""
+"""Identifiers of the rules in docs/rules.md that an eligibility answer or a refusal can cite."""
 from enum import StrEnum
 
 

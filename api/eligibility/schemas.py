@@ -16,7 +16,7 @@ class EligibilityPublic(BaseModel):
     reason: str = Field(examples=["SUSPENDED"], description="ELIGIBLE, SUSPENDED, TERMINATED, UNREGISTERED, "
                         "UNKNOWN_PRACTITIONER or EMERGENCY_EXEMPT")
     until: date | None = Field(description="last day of the current state, when it has a known end")
-    rule: str = Field(examples=["threshold.suspend"], description="the rule of RULES.md that applied")
+    rule: str = Field(examples=["threshold.suspend"], description="the rule that applied (docs/rules.md)")
     known_at: datetime | None = Field(default=None, description="echoed when asked: the answer is as the record "
                                       "stood at this instant (absent: as known now)")
 

@@ -46,6 +46,7 @@ from points.checks import (
     named_suspension,
 )
 from points.codes import check_person_code_shape, parse_institution_code
+from points.errors import RuleViolation
 
 
 def get_practitioner(session: Session, code: str, lock: bool = False, by_id: int | None = None) -> Practitioner:
@@ -245,7 +246,7 @@ def review_record(session: Session, actor: str, record_id: int, data: ReviewCrea
     if record is None:
         raise NotFound(f"no point record {record_id}", "RECORD_NOT_FOUND")
     person = get_practitioner(session, "", lock=True, by_id=record.practitioner_id)
-    _check_review_turn(session, record.id, data.supersedes)
+    _check_review_turn(session, record.id, data.supersedes, data.decided_on)
     violation = policy.violation(record.violation_code, person.region, record.decision_date)
     check_review(violation, data.outcome, data.points, data.decided_on, record.decision_date, today)
     row = RecordReview(record_id=record.id, reviewer=actor, created_at=utcnow(),
@@ -300,9 +301,18 @@ def decide_suspension(session: Session, actor: str, code: str, data: SuspensionD
     return timeline
 
 
-def _check_review_turn(session: Session, record_id: int, supersedes: int | None) -> None:
+def _check_review_turn(session: Session, record_id: int, supersedes: int | None, decided_on: date) -> None:
+    """Reviews apply by decision date, so a new one dated before the latest would be kept yet never count."""
+    latest, latest_on = session.execute(
+        select(RecordReview.id, RecordReview.decided_on).where(RecordReview.record_id == record_id)
+        .order_by(RecordReview.decided_on.desc(), RecordReview.id.desc()).limit(1)).first() or (None, None)
+    if latest is None:
+        return
+    if decided_on < latest_on:
+        raise RuleViolation(f"record {record_id} was last reviewed on {latest_on}; a new review cannot be decided "
+                            f"before that", "REVIEW_BEFORE_LATEST")
     latest = session.scalar(select(func.max(RecordReview.id)).where(RecordReview.record_id == record_id))
-    if latest is None or supersedes == latest:
+    if supersedes == latest:
         return
     if session.scalars(select(Objection.id).where(Objection.record_id == record_id,
                                                   Objection.state == "open")).first() is not None:

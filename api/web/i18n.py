@@ -191,6 +191,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.DECISION_DATE_OUT_OF_RANGE": ("决定日期须在触发暂停的记分时点与今天之间。",
                                          "The decision date must lie between the triggering record's decision "
                                          "date and today."),
+    "error.REVIEW_BEFORE_LATEST": ("复核决定日期不能早于该记分最近一次复核的日期。",
+                                   "A review cannot be decided before the record's latest review."),
     "error.PRACTITIONER_NOT_FOUND": ("未找到该人员, 或该人员不在您的管辖范围内。",
                                      "No such person, or not within your region."),
     "error.RECORD_NOT_FOUND": ("未找到该记分记录, 或其不在您的管辖范围内。", "No such record, or not within your region."),

@@ -14,7 +14,7 @@ from points.policy import parse_policy
 from tests.domain.helpers import POLICY
 
 POLICY_TEXT = files("points").joinpath("data/policy.toml").read_text(encoding="utf-8")
-CHANGE = date(2026, 11, 26)  # RULES.md "Decisions where the sources are thin" are binding from this day
+CHANGE = date(2026, 11, 26)  # the choices of docs/rules.md apply from this day
 BEFORE = CHANGE - timedelta(days=1)
 REGIONS = ("110105", "120101", "310101")
 BANDS = {"light": (1, 3), "heavier": (4, 6), "serious": (7, 9), "most_serious": (10, 12)}
@@ -102,7 +102,7 @@ def test_from_the_change_no_lower_band_type_covers_the_fraud_behaviours():
     assert "F04" in POLICY.violation("S01", "110105", CHANGE).name_zh
     assert "F05" in POLICY.violation("S02", "110105", CHANGE).name_zh
     assert {"F06", "F07"} <= set(re.findall(r"F\d\d", POLICY.violation("S03", "110105", CHANGE).name_zh))
-    # before the change S01 still covered 挂床住院 (seed 004 groups it with 虚构医疗服务; the old band was 7–9)
+    # before the change S01 still covered 挂床住院 (昌黎县专项治理方案 groups it with 虚构医疗服务; the old band was 7–9)
     assert "挂床住院" in _own_behaviours(POLICY.violation("S01", "110105", BEFORE).name_zh)
 
 
@@ -140,5 +140,5 @@ def test_only_fraud_types_have_their_band_fixed_by_the_source():
     fixed = {v.code for v in POLICY.violations if v.source_fixes_band}
     assert fixed == {"F01", "F02", "F03", "F05", "F06", "F07"}
     assert all(v.band == "most_serious" for v in POLICY.violations if v.source_fixes_band)
-    # 挂床住院: seed 004 groups it with 虚构医疗服务, but the regulation lists it in art. 38, not as fraud (art. 40)
+    # 挂床住院: 昌黎县专项治理方案 groups it with 虚构医疗服务, but the regulation lists it in art. 38, not as fraud (art. 40)
     assert not POLICY.violation("F04", "110105", CHANGE).source_fixes_band

@@ -1,4 +1,4 @@
-"""Emergency and rescue care (急救、抢救) is settled during a suspension only (seed 003: "暂停期内…不予结算（急救、
+"""Emergency and rescue care (急救、抢救) is settled during a suspension only (郎溪县 press conference, 2025: "暂停期内…不予结算（急救、
 抢救除外）", "终止期内…将不予结算" with no exception). Which states are exempt is a dated regional parameter,
 `emergency_exempt_states`, looked up by the person's region on the service date."""
 from datetime import date as D

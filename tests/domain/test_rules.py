@@ -1,4 +1,4 @@
-"""One named test per rule of shared/RULES.md, at day granularity."""
+"""One named test per rule of docs/rules.md, at day granularity."""
 from datetime import date, datetime, timezone
 
 import pytest
@@ -191,7 +191,7 @@ def test_emergency_claim_during_suspension_is_eligible():
 
 def test_claim_during_termination_is_not_eligible_even_in_emergencies():
     t = derive(ledger(rec(1, 12, D(2025, 3, 15))), POLICY)
-    assert not eligibility(t, D(2025, 5, 1), emergency=True).eligible  # seed 003: no exception (see
+    assert not eligibility(t, D(2025, 5, 1), emergency=True).eligible  # 郎溪县 press conference, 2025: no exception (see
     e = eligibility(t, D(2025, 5, 1))                                  # test_emergency_exemption.py)
     assert (e.eligible, e.status, e.reason, e.until) == (False, Status.BANNED, Reason.TERMINATED, D(2028, 3, 15))
     after = eligibility(t, D(2028, 3, 16))
@@ -298,7 +298,7 @@ def test_regional_default_suspension_length_by_tally():
     assert (t.suspensions[0].tally, t.suspensions[0].months) == (10, 2)
 
 
-# --- Sanctions where the sources are thin (RULES.md "Decisions where the sources are thin") --------------------
+# --- Sanctions where the sources are thin (docs/rules.md: "No source: chosen") -----------------------------------
 
 def test_a_decided_length_belongs_to_its_trigger_and_a_new_trigger_starts_undecided():
     records = (rec(1, 7, D(2025, 2, 1)), rec(2, 2, D(2025, 3, 1)), rec(3, 2, D(2025, 6, 1)))

@@ -250,3 +250,14 @@ def test_a_backdated_registration_in_another_region_grants_no_say_over_the_past(
     assert _error(r) == (403, "NOT_REGISTERED_IN_REGION")
     person = api.client.get(f"/v1/practitioners/{beijing_person}", headers=world["beijing"]).json()
     assert person["points_this_year"] == 5
+
+
+def test_a_correction_dated_before_the_review_it_corrects_is_refused(api: Api, world):
+    record, tianjin = world["t1"], world["tianjin"]
+    first = api.client.post(f"/v1/records/{record}/reviews", headers=tianjin, json={
+        "outcome": "change", "points": 4, "decided_on": "2026-02-20", "reason": "变更"}).json()
+    r = api.client.post(f"/v1/records/{record}/reviews", headers=tianjin, json={
+        "outcome": "annul", "decided_on": "2026-02-10", "reason": "撤销", "supersedes": first["id"]})
+    assert _error(r) == (422, "REVIEW_BEFORE_LATEST")
+    person = api.client.get(f"/v1/practitioners/{MULTI}", headers=tianjin).json()
+    assert next(x for x in person["records"] if x["id"] == record)["points"] == 4
