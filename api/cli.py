@@ -1,4 +1,5 @@
 """The `points` command line."""
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,16 +36,21 @@ def init_db() -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option(None), port: int = typer.Option(None), reload: bool = False) -> None:
-    """Run the HTTP API (uvicorn)."""
+def serve(host: str = typer.Option(None), port: int = typer.Option(None), reload: bool = False,
+          workers: int = typer.Option(None, min=1, help="worker processes (default: the number of cores)")) -> None:
+    """Run the HTTP API (uvicorn): N worker processes, each with its own eligibility snapshot."""
     import uvicorn
 
+    from api.request_log import LOG_CONFIG
     from api.settings import get_settings
 
     settings = get_settings()
-    # the parser itself stops at POINTS_MAX_HEADER_BYTES (api/server.py), before a long head is buffered
+    # Every worker gets the same configuration. The parser itself stops at POINTS_MAX_HEADER_BYTES
+    # (api/server.py), before a long head is buffered. No access log: the app writes one JSON line per request
+    # from a thread (api/request_log.py), and uvicorn's own records go through the same thread.
     uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, reload=reload,
-                http="api.server:HeadCappedHttpTools", h11_max_incomplete_event_size=settings.max_header_bytes)
+                workers=1 if reload else workers or os.cpu_count() or 1, http="api.server:HeadCappedHttpTools",
+                h11_max_incomplete_event_size=settings.max_header_bytes, access_log=False, log_config=LOG_CONFIG)
 
 
 @app.command()

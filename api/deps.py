@@ -16,6 +16,7 @@ from api.db.engine import unit_of_work
 from api.eligibility.versions import STANDING_CHANGED
 from api.errors import Forbidden, Unauthorized
 from api.live import app_engine, read_session
+from api.request_log import note_actor
 from points import Policy
 
 
@@ -55,7 +56,7 @@ def authenticate_state(state, token: str | None) -> Principal:
     principal = state.tokens.verify(app_signing_key(state), token, utcnow())
     if principal.id in state.live.revoked:
         raise Unauthorized("token revoked", "TOKEN_REVOKED")
-    return principal
+    return note_actor(principal)  # the request log's actor
 
 
 async def get_principal(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),

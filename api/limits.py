@@ -11,6 +11,7 @@ from pydantic_core import to_json
 from api.deps import authenticate_state
 from api.eligibility.fastpath import token_of
 from api.errors import BodyTooLarge, HeadersTooLarge
+from api.request_log import error_envelope
 from points.errors import DomainError
 
 API_PREFIX = "/v1/"
@@ -35,7 +36,7 @@ def declared_length(headers) -> tuple[int | None, bool]:
 
 
 async def answer(send, exc: DomainError) -> None:
-    body = to_json({"error": {"code": exc.code, "message": exc.message}})
+    body = to_json(error_envelope(exc.code, exc.message))
     await send({"type": "http.response.start", "status": exc.status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,5 @@
-"""The FastAPI application. Every failure answers `{"error": {"code", "message"}}` with a 4xx/503 status."""
+"""The FastAPI application. Every failure answers `{"error": {"code", "message", "request_id"}}` with a 4xx/503
+status."""
 import asyncio
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api import audit as audit_chain
+from api import request_log
 from api.auth.service import TokenCache
 from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
@@ -26,6 +28,7 @@ from api.limits import RequestLimits
 from api.logs import install_masking
 from api.people.routes import router as people_router
 from api.policy import load_policy
+from api.request_log import RequestLog, error_envelope
 from api.settings import Settings, get_settings
 from api.supervision.routes import router as supervision_router
 from api.web import error_page, install_pages, is_page
@@ -36,18 +39,17 @@ from points.errors import DomainError
 DESCRIPTION = """Payment-eligibility points for medical-insurance staff (医保支付资格管理).
 
 Authenticate with `Authorization: Bearer <token>` (or `X-API-Key: <token>`); tokens are issued with
-`points token issue`. Errors are `{"error": {"code": "...", "message": "..."}}`. Every POST accepts an
+`points token issue`. Errors are `{"error": {"code": "...", "message": "...", "request_id": "..."}}`; every
+response carries `X-Request-ID` (yours when you send a valid one). Every POST accepts an
 `Idempotency-Key` header: a repeat of the same request returns the first answer.
 """
 
 
 def _error(status: int, code: str, message: str, details: list | None = None, request: Request | None = None):
     """JSON for the API; the same error as an HTML page under /ui."""
+    body = error_envelope(code, message, details)  # before the page too: the code goes on the log line
     if request is not None and is_page(request):
         return error_page(request, status, code, message)
-    body = {"error": {"code": code, "message": message}}
-    if details:
-        body["error"]["details"] = details
     return JSONResponse(body, status_code=status)
 
 
@@ -86,6 +88,7 @@ async def _lifespan(app: FastAPI):
     """Revocations are read before the first request; the snapshot loads in the background (requests fall back
     to the database until it is ready)."""
     install_masking()
+    request_log.start(app.state.settings.log_each_check)
     live = app.state.live
     try:
         await anyio.to_thread.run_sync(live.refresh_revocations)
@@ -96,13 +99,20 @@ async def _lifespan(app: FastAPI):
     yield
     stop.set()
     await task  # lets a refresh running in a thread finish first
+    await anyio.to_thread.run_sync(request_log.flush, True)
+
+
+class PointsApp(FastAPI):
+    def build_middleware_stack(self):
+        """The request log outside everything, Starlette's own 500 answer included: every response has its id."""
+        return RequestLog(super().build_middleware_stack())
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None, policy: Policy | None = None,
                today: Callable[[], date] | None = None, fast_path: bool = True) -> FastAPI:
     """Defaults: the configured database, settings and policy file, and today's date in China."""
     settings = settings or get_settings()
-    app = FastAPI(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan)
+    app = PointsApp(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = engine
     app.state.policy = policy or load_policy(settings.policy_file)
     app.state.today = today or today_in_china
@@ -112,7 +122,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
     audit_chain.configure(settings)  # the audit key, also read on first use
     app.state.tokens = TokenCache()
     app.state.live = Live(lambda: app_engine(app), settings.snapshot, settings.snapshot_interval,
-                          policy=app.state.policy)
+                          policy=app.state.policy, read_url=settings.read_database_url,
+                          listen=settings.snapshot_listen, safety_interval=settings.snapshot_safety_interval)
     install_error_handlers(app)
     if fast_path:
         app.add_middleware(EligibilityFastPath, main=app)

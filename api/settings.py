@@ -31,9 +31,14 @@ class Settings(BaseSettings):
     # unless the request's host is loopback).
     session_idle_minutes: float = Field(30, gt=0)
     cookie_secure: Literal["auto"] | bool = "auto"
-    # Each API process answers eligibility from an in-memory snapshot, refreshed every snapshot_interval seconds.
+    # Each API process answers eligibility from an in-memory snapshot, refreshed every snapshot_interval seconds;
+    # on PostgreSQL it LISTENs for changes (snapshot_listen) and polls only every snapshot_safety_interval.
     snapshot: bool = True
     snapshot_interval: float = 0.25  # at least FastAPI's 40-thread pool, or sync routes queue on connections
+    snapshot_listen: bool = True  # false behind a pooler that cannot LISTEN (pgbouncer in transaction mode)
+    snapshot_safety_interval: float = Field(5.0, gt=0)
+    # The snapshot loads and refreshes from this database when set (a read replica); empty: database_url.
+    read_database_url: str = ""
     # Request size caps (api/limits.py; `points serve` also caps headers in the HTTP parser). Bodies: 10,000
     # claims take about 2.5 MB; a 100,000-line eligibility batch with the longest refs about 14 MB.
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
@@ -43,6 +48,9 @@ class Settings(BaseSettings):
     # IP addresses or networks. Empty: no destination is allowed, loopback included.
     webhook_allow: str = ""
     webhook_max_per_client: int = Field(10, ge=0)  # active subscriptions per settlement token
+    # Request log (api/request_log.py): successful eligibility checks are summarised once a second per route;
+    # true: one line each, like every other request
+    log_each_check: bool = False
 
     @field_validator("secret_key")
     @classmethod

@@ -115,12 +115,12 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
             state = timeline.status_on(today)
             status, until, tally = state.status.value, state.until, timeline.tally(today.year)
         practitioners.append((pid, code, f"人员{pid}", "medical" if prefix == "D" else "pharmacy", region, NOW,
-                              status, until, today, 0, 0, tally, today.year, 0))
+                              status, until, 0, 0, tally, today.year, 0))
         claims.append((pid, CLAIMS_CLIENT, f"BENCH-C{pid}", inst[1], code, today - timedelta(days=rnd.randint(1, 300)), False,
                        "100.00", "payable", "ELIGIBLE", NOW, None, NOW, NOW))
 
     load_rows(engine, "practitioner", ("id", "code", "name", "category", "region", "created_at", "status",
-                                       "status_until", "status_as_of", "ledger_version", "claims_version", "tally",
+                                       "status_until", "ledger_version", "claims_version", "tally",
                                        "tally_year", "standing_version"), practitioners)
     load_rows(engine, "registration", ("id", "practitioner_id", "institution_id", "starts_on", "ends_on",
                                        "created_at", "created_by"), registrations)
@@ -138,6 +138,8 @@ def build(engine: Engine, url: str, policy: Policy, people: int, today: date, se
             for table in ("institution", "practitioner", "registration", "point_record", "sanction", "claim"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    with engine.begin() as conn:  # every status above is derived as of today
+        conn.execute(text("UPDATE status_clock SET as_of = :today"), {"today": today})
     settle(engine)
     counts = {"practitioners": people, "registrations": len(registrations), "point_records": len(records),
               "sanctions": len(sanctions), "claims": len(claims), "seconds": round(time.perf_counter() - started, 1)}

@@ -5,7 +5,7 @@ while three exports run.
     .venv/bin/python -m bench.exports --people 100000 --db postgresql
 
 Builds the database with bench/build.py, then registers everyone at one institution (so its staff list holds
-them all), serves it with `points serve`'s app in its own process (bench/run.py), and measures from here over
+them all), serves it with `points serve --workers 1` in its own process (bench/run.py), and measures from here over
 loopback: (1) the export of everyone (time, size, the server's memory before and at its peak), (2) the staff
 walk, 1,000 a page, following `next_cursor` (time, pages, p50/p99 per page), (3) GET /v1/eligibility latency
 from one sequential client, alone and then while three exports (curl processes) run without pause.
@@ -162,7 +162,7 @@ def bench(kind: str, args) -> dict:
     server = start_server(url)
     try:
         log("export of everyone")
-        with MemoryWatch(server.pid) as memory:
+        with MemoryWatch(server.worker_pids()[0]) as memory:
             export = export_once(supervisor)
         export |= {"rss_before_mb": memory.before / 2**20, "rss_peak_mb": memory.peak / 2**20}
         log(f"  {export}")
@@ -175,7 +175,7 @@ def bench(kind: str, args) -> dict:
         log("eligibility latency, while three exports run")
         stop, threads, done = exports_running(supervisor, 3)
         time.sleep(1)  # the exports are under way
-        with MemoryWatch(server.pid) as memory:
+        with MemoryWatch(server.worker_pids()[0]) as memory:
             loaded = eligibility_latency(settlement, codes, args.seconds)
         stop.set()
         for t in threads:
@@ -183,8 +183,7 @@ def bench(kind: str, args) -> dict:
         loaded |= {"exports_finished": len(done), "rss_peak_mb": memory.peak / 2**20}
         log(f"  {loaded}")
     finally:
-        server.terminate()
-        server.wait(30)
+        server.stop()
         engine.dispose()
     return {"kind": kind, "people": args.people, "built_s": built["seconds"], "export": export, "staff_walk": walk,
             "eligibility_alone": alone, "eligibility_with_3_exports": loaded}

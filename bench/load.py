@@ -1,11 +1,23 @@
-"""HTTP load from a second process on loopback, with wrk (bounded by its duration)."""
+"""HTTP load from a second process on loopback: wrk for single requests, a one-by-one client for batches.
+
+Every response counts: a wrk run with any non-2xx/3xx response or socket error, and a batch answered with a
+non-200 status or the wrong number of lines, raises `LoadFailed` (the benchmark then exits non-zero)."""
 import re
 import shutil
 import subprocess
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+import httpx
+from pydantic_core import from_json
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+class LoadFailed(RuntimeError):
+    """A load run saw an unexpected answer: its figures describe something other than the subject."""
 
 
 def ensure_wrk() -> str:
@@ -19,23 +31,41 @@ def ensure_wrk() -> str:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()
     return float(value) * UNITS[unit]
 
 
 def parse(output: str) -> dict:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = {p: _ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M)}
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    return {"rps": rps, "p50_ms": latency["50"], "p99_ms": latency["99"],
-            "non_2xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    """wrk --latency output -> req/s, p50/p99 ms, requests, non-2xx count and socket errors by kind."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"^\s*(\d+) requests in ", output, re.MULTILINE)
+    if not rps or not total:
+        raise LoadFailed(f"wrk gave no result:\n{output}")
+    latency = {p: _ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE)}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: (.*)", output)
+    return {"rps": float(rps.group(1)), "p50_ms": latency.get("50"), "p99_ms": latency.get("99"),
+            "requests": int(total.group(1)), "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "socket_errors": {k: int(n) for k, n in re.findall(r"(\w+) (\d+)", sockets.group(1))} if sockets else {}}
 
 
-def run_wrk(url: str, connections: int, seconds: int, headers: dict | None = None,
-            paths: list[str] | None = None) -> dict:
-    """`paths`: request these in random order (a Lua script), else the url's own path."""
+def check(result: dict, label: str) -> dict:
+    """The failure rule: no request at all, any non-2xx/3xx answer or any socket error fails the run."""
+    problems = []
+    if result["requests"] == 0:
+        problems.append("no request completed")
+    if result["non_2xx"]:
+        problems.append(f"{result['non_2xx']:,} of {result['requests']:,} responses were not 2xx/3xx")
+    if any(result["socket_errors"].values()):
+        problems.append(f"socket errors {result['socket_errors']}")
+    if problems:
+        raise LoadFailed(f"{label}: " + "; ".join(problems))
+    return result
+
+
+def run_wrk(url: str, connections: int, seconds: float, headers: dict | None = None,
+            paths: list[str] | None = None, label: str | None = None) -> dict:
+    """`paths`: request these in random order (a Lua script), else the url's own path. Checked (see `check`)."""
     command = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -46,7 +76,35 @@ def run_wrk(url: str, connections: int, seconds: int, headers: dict | None = Non
         script.write_text(f"local paths = {{\n{quoted}\n}}\nlocal n = #paths\nmath.randomseed(42)\n"
                           "request = function()\n  return wrk.format(\"GET\", paths[math.random(n)])\nend\n")
         command += ["-s", str(script)]
-    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60).stdout
-    if script:
-        script.unlink()
-    return parse(out)
+    try:
+        done = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60,
+                              check=False)
+    finally:
+        if script:
+            script.unlink()
+    return check(parse(done.stdout + done.stderr), label or url)
+
+
+def post_batches(base_url: str, bodies: list[bytes], lines_each: int, in_flight: int,
+                 headers: dict | None = None, path: str = "/v1/eligibility/batch") -> dict:
+    """POST every body, `in_flight` at a time; each answer must be 200 with one JSON line per request line.
+    Sending, answering and parsing every answer are timed."""
+    def one(client: httpx.Client, body: bytes) -> int:
+        response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+        if response.status_code != 200:
+            raise LoadFailed(f"batch {base_url}{path}: status {response.status_code}: {response.text[:200]}")
+        answered = len(from_json(response.content))
+        if answered != lines_each:
+            raise LoadFailed(f"batch {base_url}{path}: {answered:,} lines answered for {lines_each:,}")
+        return answered
+
+    clients = [httpx.Client(base_url=base_url, headers=headers or {}, timeout=300) for _ in range(in_flight)]
+    try:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(in_flight) as pool:
+            lines = sum(pool.map(one, (clients[i % in_flight] for i in range(len(bodies))), bodies))
+        seconds = time.perf_counter() - started
+    finally:
+        for client in clients:
+            client.close()
+    return {"lines": lines, "seconds": seconds, "in_flight": in_flight}

@@ -1,27 +1,27 @@
-"""The benchmark: one command, both databases, every measure side by side.
+"""The benchmark: one command, both databases, the production command against baselines served the same way.
 
-    make bench                      # 1,000,000 practitioners, SQLite and PostgreSQL
-    make bench ARGS="--people 100000 --db sqlite --seconds 5"
+    make bench                      # 1,000,000 practitioners, SQLite and PostgreSQL, 1 and 2 workers
+    make bench ARGS="--people 100000 --db sqlite --seconds 5 --workers 1 2"
 
-Builds a database of N practitioners with realistic point records, starts the API (one uvicorn worker) in
-its own process, and measures from this process over loopback: (a) a bare FastAPI endpoint returning a
-constant, (b) GET /v1/eligibility, (c) 1,000,000 batch lines (10 requests of 100,000), (e) the supervisor's
-person page and search, the time for a status change made elsewhere to reach eligibility answers, and (d) the year-rollover, daily-transition and
-claim-sweep jobs over everyone.
+Builds a database of N practitioners, then serves, one process at a time, each with the uvicorn settings of
+`points serve` (bench/baselines.py reads them from the command itself) and measures over loopback:
+(L) the limit: a raw ASGI app returning constant JSON; (F) a bare FastAPI endpoint; (E) the batch floor: a
+raw ASGI app that parses the batch body and echoes each line; and the subject, `points serve` exactly as
+shipped, at each --workers count: GET /v1/eligibility, 1,000,000 batch lines, resident memory per worker and
+snapshot load time; at one worker also the supervisor's pages and how fast a change made elsewhere is seen.
+Then the year-rollover, daily-transition and claim-sweep jobs. Any non-2xx answer fails the run (exit 1).
 """
 import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -37,12 +37,16 @@ from api.ledger.schemas import PointRecordCreate
 from api.ledger.status import refresh_statuses, roll_over_year
 from api.policy import load_policy
 from bench.build import build, codes_by_status
-from bench.load import run_wrk
+from bench.load import LoadFailed, post_batches, run_wrk
+from bench.report import table
+from bench.servers import answers, baseline, snapshot_loaded, subject
 
 RESULTS = Path(__file__).parent / "results"
 SECRET = "bench-secret-key-of-at-least-32-bytes"
-PORT = 8765
-PAGE_CONNECTIONS = 10  # people at screens, not machines
+PORT = 8765                     # the subject; the baselines use their own ports
+BASELINE_PORTS = {"limit": 8761, "bare": 8762, "floor": 8763}
+PAGE_CONNECTIONS = 10           # people at screens, not machines
+BATCH_REQUESTS, BATCH_LINES = 10, 100_000
 
 
 def log(message: str) -> None:
@@ -65,45 +69,26 @@ def fresh_database(kind: str, pg_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def start_server(url: str) -> subprocess.Popen:
-    env = {**os.environ, "POINTS_DATABASE_URL": url, "POINTS_SECRET_KEY": SECRET, "POINTS_DATA_DIR": str(RESULTS)}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.server:app", "--port", str(PORT),
-                               "--log-level", "warning", "--no-access-log"], env=env)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            health = httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).json()
-            if health.get("snapshot"):
-                log(f"server up, snapshot of {health['snapshot']['people']:,} people")
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise SystemExit("the server did not come up")
+def service_env(url: str, **extra: str) -> dict:
+    return {"POINTS_DATABASE_URL": url, "POINTS_SECRET_KEY": SECRET, "POINTS_DATA_DIR": str(RESULTS), **extra}
 
 
-def batch_million(token: str, codes: list[str], in_flight: int) -> dict:
-    """1,000,000 lines as 10 requests of 100,000, `in_flight` at a time. The request bodies exist before the
-    clock starts (a settlement system has its claim lines already); sending, answering and parsing every
-    answer are timed."""
+def start_server(url: str, workers: int = 1, port: int = PORT):
+    """`points serve` on `url`, waited for until its snapshot has loaded (bench/exports.py uses it too)."""
+    server = subject(port, workers, service_env(url))
+    server.wait_until(snapshot_loaded(workers))
+    return server
+
+
+def batch_bodies(codes: list[str]) -> list[bytes]:
+    """1,000,000 lines as 10 bodies of 100,000, built before any clock starts (a settlement system has its
+    claim lines already)."""
     rnd = random.Random(3)
-    bodies = [to_json([{"ref": str(i), "code": rnd.choice(codes), "date": f"2026-{rnd.randint(1, 11):02d}-15",
-                        "emergency": False} for i in range(100_000)]) for _ in range(10)]
-
-    def one(body: bytes) -> int:
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"X-API-Key": token}, timeout=120) as c:
-            response = c.post("/v1/eligibility/batch", content=body, headers={"Content-Type": "application/json"})
-        response.raise_for_status()
-        return len(from_json(response.content))
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(in_flight) as pool:
-        lines = sum(pool.map(one, bodies))
-    return {"lines": lines, "seconds": time.perf_counter() - started, "in_flight": in_flight}
+    return [to_json([{"ref": str(i), "code": rnd.choice(codes), "date": f"2026-{rnd.randint(1, 11):02d}-15",
+                      "emergency": False} for i in range(BATCH_LINES)]) for _ in range(BATCH_REQUESTS)]
 
 
-def visibility(engine, policy, token: str) -> float:
+def visibility(engine, policy, base: str, token: str) -> float:
     """Seconds from the commit of a suspension made by another process to the API answering it."""
     today = today_in_china()
     with Session(engine) as session:
@@ -117,12 +102,16 @@ def visibility(engine, policy, token: str) -> float:
             policy, today)
         session.commit()
     committed = time.perf_counter()
-    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"X-API-Key": token}) as client:
-        while client.get("/v1/eligibility", params={"code": code, "date": today.isoformat()}).json()["eligible"]:
+    with httpx.Client(base_url=base, headers={"X-API-Key": token}) as client:
+        while True:
+            answer = client.get("/v1/eligibility", params={"code": code, "date": today.isoformat()})
+            if answer.status_code != 200:
+                raise LoadFailed(f"visibility: status {answer.status_code}: {answer.text[:200]}")
+            if not answer.json()["eligible"]:
+                return time.perf_counter() - committed
             if time.perf_counter() - committed > 10:
                 return float("inf")
             time.sleep(0.005)
-    return time.perf_counter() - committed
 
 
 def timed(fn) -> tuple[float, dict]:
@@ -149,6 +138,64 @@ def run_jobs(engine, policy) -> dict:
     return out
 
 
+def measure_baselines(args, headers: dict, paths: list[str], bodies: list[bytes]) -> dict:
+    """L and F under the same wrk load as eligibility (same paths and headers), E under the same batches."""
+    out = {}
+    for name in ("limit", "bare"):
+        with baseline(name, BASELINE_PORTS[name]) as server:
+            log(f"({name[0].upper()}) {name}, 1 worker")
+            out[name] = run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
+                                label=name) | {"rss_mb": server.rss_mb()}
+    with baseline("floor", BASELINE_PORTS["floor"]) as server:
+        log("(E) batch floor, 1 worker, 1 request in flight")
+        out["floor"] = post_batches(server.base, bodies, BATCH_LINES, 1) | {"rss_mb": server.rss_mb()}
+    return out
+
+
+def memory_without_snapshot(url: str) -> list[float]:
+    """The production app's workers with the snapshot switched off: the memory "before" the snapshot."""
+    with subject(PORT, 1, service_env(url, POINTS_SNAPSHOT="false")) as server:
+        server.wait_until(answers("/healthz"), 120)
+        time.sleep(1)  # a snapshot, if one were loading, would show by now
+        if httpx.get(f"{server.base}/healthz", timeout=5).json().get("snapshot"):
+            raise SystemExit("POINTS_SNAPSHOT=false no longer switches the snapshot off: fix memory_without_snapshot")
+        return server.rss_mb()
+
+
+def measure_subject(workers: int, args, url: str, token: str, paths: list[str], bodies: list[bytes],
+                    extra=None) -> dict:
+    """`points serve --workers N`: start to first answer, to a loaded snapshot, memory, eligibility, batches."""
+    with subject(PORT, workers, service_env(url)) as server:
+        up = server.wait_until(answers("/healthz"))
+        loaded = server.wait_until(snapshot_loaded(workers))
+        out = {"workers": workers, "up_s": up, "loaded_s": loaded, "worker_pids": server.worker_pids(),
+               "rss_loaded_mb": server.rss_mb(), "rss_peak_loading_mb": server.peak_mb()}
+        log(f"points serve --workers {workers}: up after {up:.1f} s, snapshot loaded after {loaded:.1f} s, "
+            f"RSS per worker {[round(m) for m in out['rss_loaded_mb']]} MB")
+        log(f"GET /v1/eligibility, {workers} worker(s)")
+        out["single"] = run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds,
+                                {"X-API-Key": token}, paths, label=f"eligibility, {workers} worker(s)")
+        log(f"1,000,000 batch lines, {workers} worker(s), {workers} request(s) in flight")
+        out["batch"] = post_batches(server.base, bodies, BATCH_LINES, workers, {"X-API-Key": token})
+        if extra:
+            out |= extra(server)
+        out["rss_after_mb"] = server.rss_mb()
+    return out
+
+
+def pages_and_visibility(args, engine, policy, codes, token: str, supervisor: str):
+    def run(server) -> dict:
+        log("pages: a person's page (timeline picture) and a search, signed in as a supervisor")
+        pages = {name: run_wrk(f"{server.base}/ui/people", PAGE_CONNECTIONS, args.seconds,
+                               {"Cookie": f"points_session={supervisor}"}, page_paths, label=f"page {name}")
+                 for name, page_paths in (
+                     ("person", [f"/ui/people/{c}" for c in codes["suspended"][:500] + codes["normal"][:500]]),
+                     ("search", [f"/ui/people?q={c[:9]}" for c in codes["normal"][:1000]]))}
+        log("status change made by another process -> visible in answers")
+        return {"pages": pages, "visible_s": visibility(engine, policy, server.base, token)}
+    return run
+
+
 def bench(kind: str, args) -> dict:
     log(f"== {kind}: building {args.people:,} practitioners")
     url = fresh_database(kind, args.pg_url)
@@ -161,61 +208,24 @@ def bench(kind: str, args) -> dict:
     codes = codes_by_status(engine)
     sample = codes["normal"][:8000] + codes["suspended"][:1000] + codes["banned"][:1000]
     paths = [f"/v1/eligibility?code={c}&date=2026-{m:02d}-15" for c in sample for m in (3, 9)]
-    server = start_server(url)
-    try:
-        log("(a) bare endpoint")
-        bare = run_wrk(f"http://127.0.0.1:{PORT}/bench/constant", args.connections, args.seconds)
-        log("(b) GET /v1/eligibility")
-        single = run_wrk(f"http://127.0.0.1:{PORT}/v1/eligibility", args.connections, args.seconds,
-                         {"X-API-Key": token}, paths)
-        log("(c) 1,000,000 batch lines")
-        batch = batch_million(token, sample, 1)
-        batch2 = batch_million(token, sample, 2)
-        log("(e) pages: a person's page (timeline picture) and a search, signed in as a supervisor")
-        pages = {name: run_wrk(f"http://127.0.0.1:{PORT}/ui/people", PAGE_CONNECTIONS, args.seconds,
-                               {"Cookie": f"points_session={supervisor}"}, page_paths)
-                 for name, page_paths in (
-                     ("person", [f"/ui/people/{c}" for c in codes["suspended"][:500] + codes["normal"][:500]]),
-                     ("search", [f"/ui/people?q={c[:9]}" for c in codes["normal"][:1000]]))}
-        log("status change made by another process -> visible in answers")
-        seen = visibility(engine, policy, token)
-    finally:
-        server.terminate()
-        server.wait(30)
-    log("(d) jobs over everyone")
-    jobs = run_jobs(engine, policy)
+    bodies = batch_bodies(sample)
+    result = {"kind": kind, "people": args.people, "built": built, "load_average_at_start": os.getloadavg(),
+              "baselines": measure_baselines(args, {"X-API-Key": token}, paths, bodies)}
+    log("points serve with the snapshot off (memory before the snapshot)")
+    result["rss_no_snapshot_mb"] = memory_without_snapshot(url)
+    result["subject"] = {}
+    for workers in args.workers:
+        extra = pages_and_visibility(args, engine, policy, codes, token, supervisor) if workers == 1 else None
+        try:
+            result["subject"][str(workers)] = measure_subject(workers, args, url, token, paths, bodies, extra)
+        except NotImplementedError as missing:  # `points serve` without --workers: reported as "—"
+            log(f"skipped {workers} workers: {missing}")
+            result["subject"][str(workers)] = {"skipped": str(missing)}
+    result["load_average_after_http"] = os.getloadavg()  # other work on the machine shows here
+    log("jobs over everyone")
+    result["jobs"] = {k: (round(t, 2), r) for k, (t, r) in run_jobs(engine, policy).items()}
     engine.dispose()
-    return {"kind": kind, "built": built, "bare": bare, "single": single, "batch": batch, "batch2": batch2,
-            "pages": pages, "visible_s": seen,
-            "jobs": {k: (round(t, 2), r) for k, (t, r) in jobs.items()}}
-
-
-def table(results: list[dict], args) -> str:
-    rows = [f"Benchmark: {args.people:,} practitioners, one uvicorn worker, wrk -t1 -c{args.connections} "
-            f"-d{args.seconds}s over loopback, {os.cpu_count()} cores; {date.today()}", "",
-            "| measure | " + " | ".join(r["kind"] for r in results) + " |",
-            "| --- |" + " --- |" * len(results)]
-
-    def row(name, fn):
-        rows.append(f"| {name} | " + " | ".join(fn(r) for r in results) + " |")
-
-    row("(a) bare endpoint: req/s", lambda r: f"{r['bare']['rps']:,.0f}")
-    row("(a) p50 / p99 ms", lambda r: f"{r['bare']['p50_ms']:.2f} / {r['bare']['p99_ms']:.2f}")
-    row("(b) GET /v1/eligibility: req/s", lambda r: f"{r['single']['rps']:,.0f}")
-    row("(b) p50 / p99 ms", lambda r: f"{r['single']['p50_ms']:.2f} / {r['single']['p99_ms']:.2f}")
-    row("(b)/(a) throughput", lambda r: f"{r['single']['rps'] / r['bare']['rps']:.0%}")
-    row("(b) non-2xx responses", lambda r: f"{r['single']['non_2xx']}")
-    row("(c) 1,000,000 batch lines, 1 request in flight: s", lambda r: f"{r['batch']['seconds']:.2f}")
-    row("(c) 1,000,000 batch lines, 2 in flight: s", lambda r: f"{r['batch2']['seconds']:.2f}")
-    for name in ("person", "search"):
-        row(f"(e) page /ui/{name} ({PAGE_CONNECTIONS} connections): req/s",
-            lambda r, n=name: f"{r['pages'][n]['rps']:,.0f}")
-        row("(e) p50 / p99 ms", lambda r, n=name: f"{r['pages'][n]['p50_ms']:.1f} / {r['pages'][n]['p99_ms']:.1f}")
-    row("status change visible after: s", lambda r: f"{r['visible_s']:.3f}")
-    for job in ("year_rollover", "status_transitions", "claims_full_sweep"):
-        row(f"(d) {job}: s", lambda r, j=job: f"{r['jobs'][j][0]:.1f}")
-    row("database build: s", lambda r: f"{r['built']['seconds']:.0f}")
-    return "\n".join(rows)
+    return result
 
 
 def main() -> None:
@@ -224,15 +234,24 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each HTTP load")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="`points serve --workers` counts to measure; 1 is always measured")
     parser.add_argument("--pg-url", default=os.environ.get(
         "POINTS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/points_bench"))
     args = parser.parse_args()
+    args.workers = sorted({1, *args.workers})
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    results = [bench(kind, args) for kind in kinds]
+    try:
+        results = [bench(kind, args) for kind in kinds]
+    except LoadFailed as failure:
+        print(f"\nFAIL: {failure}", file=sys.stderr)
+        sys.exit(1)
     report = table(results, args)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.md").write_text(report + "\n\n```json\n" + json.dumps(results, indent=1, default=str)
-                                       + "\n```\n", encoding="utf-8")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for r in results:
+        (RESULTS / f"run-{r['kind']}-{r['people']}-{stamp}.json").write_text(json.dumps(r, indent=1, default=str))
+    (RESULTS / "latest.md").write_text(report + "\n", encoding="utf-8")
     print("\n" + report)
 
 

@@ -97,6 +97,19 @@ def audit_settings(tmp_path_factory):
     return settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quiet_request_log():
+    """The request log's thread often writes after a test's output capture has ended: its lines go nowhere
+    (tests/app/test_request_log.py reads them from an output of its own)."""
+    from api import request_log
+
+    with open(os.devnull, "wb") as nowhere:
+        request_log.WRITER.output = nowhere
+        yield
+        request_log.flush()
+        request_log.WRITER.output = None
+
+
 @pytest.fixture(scope="session")
 def policy():
     return load_policy()

@@ -65,7 +65,7 @@ class Institution(InstitutionBase, table=True):
 
 
 class PractitionerBase(SQLModel):
-    code: str = Field(max_length=16, unique=True, index=True, description="医保相关人员代码")
+    code: str = Field(max_length=16, description="医保相关人员代码")  # unique: ix_practitioner_code
     name: FreeText = Field(min_length=1, max_length=100)
     category: StaffCategory = Field(sa_type=Text)
 
@@ -76,19 +76,24 @@ class PractitionerCreate(PractitionerBase):
 
 class Practitioner(PractitionerBase, table=True):
     # the supervisors' search by name prefix (LIKE 'x%' on PostgreSQL needs text_pattern_ops whatever the collation)
-    __table_args__ = (Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
-                      Index("ix_practitioner_status_code", "status", "code"))  # lists by status, keyset by code
+    __table_args__ = (Index("ix_practitioner_code", "code", unique=True,  # with id: the snapshot loads by
+                            postgresql_include=["id"]),                 # code from the index alone (PostgreSQL)
+                      Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+                      Index("ix_practitioner_status_code", "status", "code"),  # lists by status, keyset by code
+                      # the year rollover clears only non-zero tallies of a past year
+                      Index("ix_practitioner_tallied", "tally_year", postgresql_where=text("tally > 0"),
+                            sqlite_where=text("tally > 0")))
 
     id: int | None = Field(default=None, primary_key=True)
     region: str = Field(max_length=6, description="administering region: from the code")
     created_at: datetime = _created()
-    # Derived snapshot, written only by the service from the ledger (status as of `status_as_of`).
+    # Derived snapshot, written only by the service from the ledger: current as of `status_clock.as_of` (or a
+    # later day for a person whose ledger changed since); a row is written only when one of its values changes.
     status: str = Field(default="unregistered", max_length=16, index=True)
     status_until: date | None = None
-    status_as_of: date | None = Field(default=None, index=True)
     ledger_version: int = Field(default=0, description="bumped on every ledger change of this person")
     claims_version: int = Field(default=0, description="the ledger_version their claims were last checked at")
-    tally: int = Field(default=0, description="points of tally_year as of status_as_of (derived)")
+    tally: int = Field(default=0, description="points this year (derived); a non-zero tally is of tally_year")
     standing_version: int = Field(default=0, index=True, sa_type=BigInteger,
                                   description="value of the standing counter when this person's standing last changed")
     tally_year: int | None = None
@@ -102,8 +107,9 @@ class Registration(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
     institution_id: int = Field(foreign_key="institution.id", index=True)
-    starts_on: date
-    ends_on: date | None = Field(default=None, description="last registered day (注销 / 变更); None = open")
+    starts_on: date = Field(index=True)  # start and end indexed: the status job finds who crossed a boundary
+    ends_on: date | None = Field(default=None, index=True,
+                                 description="last registered day (注销 / 变更); None = open")
     created_at: datetime = _created()
     created_by: str = Field(max_length=100)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the end was recorded
@@ -198,8 +204,8 @@ class Sanction(SQLModel, table=True):
     ordinal: int = 1
     decided_on: date
     trigger_record_id: int = Field(foreign_key="point_record.id")
-    starts_on: date
-    ends_on: date = Field(description="suspension: last suspended day; termination: last day of the ban")
+    starts_on: date = Field(index=True)  # start and end indexed: the status job finds who crossed a boundary
+    ends_on: date = Field(index=True, description="suspension: last suspended day; termination: last day of the ban")
     months: int | None = None
     months_decided: bool = False
     single_record: bool = False
@@ -363,6 +369,17 @@ class ChangeCounter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     value: int = Field(default=0, sa_type=BigInteger)
+
+
+class StatusClock(SQLModel, table=True):
+    """One row: the day every stored status, its end and tally are current as of (None: never brought up to
+    date, so the next run re-derives everyone). Moving it re-derives only the people whose sanctions or
+    registrations began or ended in between; its row lock makes runs of the status job take turns."""
+
+    __tablename__ = "status_clock"
+
+    id: int = Field(default=1, primary_key=True)
+    as_of: date | None = None
 
 
 class SchedulerLease(SQLModel, table=True):

@@ -1,24 +1,28 @@
-"""Batch answers as JSON bytes, built from cached fragments: one result per line, same order.
+"""Batch answers as JSON bytes, one result per line, same order, identical to serialising the result objects
+(tests compare them byte for byte).
 
-Lines that are well formed and name someone in the snapshot take a tight loop; anything else goes through the
-full line parser and gets either an answer or its own error. The output is identical to serialising the
-result objects (tests compare them)."""
-from collections.abc import Callable, Sequence
+A batch is answered a column at a time (codes, dates, ...), in C loops over the lines rather than a Python step
+per line: each distinct code packed and bisected once in the snapshot, days compared, each line's answer the
+pre-rendered JSON fragment of its state (api/eligibility/packed.py), each line's JSON one join. Lines the
+snapshot cannot answer (people this process changed, `known_at`, unknown or malformed) go through the full line
+parser and get either an answer or their own error."""
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from itertools import compress, repeat
+from operator import add, eq, ge, invert, is_, lt, not_, sub
 
 from pydantic_core import to_json
 
+from api.eligibility.packed import NORMAL, UNREGISTERED, fragment
 from api.eligibility.service import LineParser, answer_lines
-from api.eligibility.snapshot import normal_verdicts
+from api.eligibility.snapshot import Snapshot
 from points.privacy import mask_id_numbers
 
 Verdict = Callable[[str, date, bool], tuple]
-
-
-def _fragment(verdict: tuple) -> str:
-    eligible, status, reason, until, rule = verdict
-    return to_json({"eligible": eligible, "status": status, "reason": reason, "until": until,
-                    "rule": rule}).decode()[1:-1]
+_NO_DAY = -(2**40)  # the ordinal of a date that does not parse: before every registration
+_SLOW = -(2**41)  # a code the snapshot cannot answer
+_MIN_ID_LENGTH = 18  # shorter text holds no ID number (points/privacy.py)
 
 
 def _ref_json(ref) -> str:
@@ -30,43 +34,145 @@ def _ref_json(ref) -> str:
     return to_json(ref).decode()
 
 
-def batch_json(lines: Sequence, parser: LineParser, entries: dict, is_fresh: Callable[[str], bool],
-               verdict: Verdict, verdict_for: Callable[[set[str]], Verdict],
-               known_at_for: Callable[[set[str]], Callable]) -> bytes:
-    """`entries`: code -> snapshot entry; `verdict`: the snapshot's; `verdict_for(codes)`: for the other lines;
+def batch_json(lines: Sequence, parser: LineParser, snapshot: Snapshot,
+               verdict_for: Callable[[set[str]], Verdict], known_at_for: Callable[[set[str]], Callable]) -> bytes:
+    """`verdict_for(codes)`: verdicts for the lines the snapshot does not answer (people this process changed);
     `known_at_for(codes)`: for lines with `known_at` (never the snapshot: it only knows now)."""
-    fragments: dict[tuple, str] = {}
-    days: dict[str, tuple[date, int]] = {}
-    registered, unregistered = normal_verdicts()
-    parts: list[str | None] = []
-    slow: list[int] = []
-    for i, line in enumerate(lines):
-        if type(line) is dict:
-            code, text, emergency, ref = line.get("code"), line.get("date"), line.get("emergency", False), line.get("ref")
-            if (type(text) is str and type(emergency) is bool and code in entries and is_fresh(code)
-                    and (ref is None or (type(ref) is str and len(ref) <= 64)) and "known_at" not in line):
-                known = days.get(text)
-                if known is None:
-                    try:
-                        day = parser.day(text)
-                        known = days[text] = (day, day.toordinal())
-                    except ValueError:
-                        pass
-                if known is not None:
-                    entry = entries[code]
-                    if type(entry) is int:  # the common case: one open registration, no sanction
-                        v = registered if known[1] >= entry else unregistered
-                    else:
-                        v = verdict(code, known[0], emergency)
-                    frag = fragments.get(v)
-                    if frag is None:
-                        frag = fragments[v] = _fragment(v)
-                    parts.append(f'{{"ref":{_ref_json(ref)},"code":"{code}","date":"{text}",{frag}}}')
-                    continue
-        parts.append(None)
-        slow.append(i)
+    parts = _parts(lines, parser, snapshot)
+    slow = _where(list(map(is_, parts, repeat(None)))) if None in parts else []
     if slow:
         answers = answer_lines([lines[i] for i in slow], parser, verdict_for, known_at_for)
         for i, answer in zip(slow, answers):
             parts[i] = to_json(answer).decode()
-    return ("[" + ",".join(parts) + "]").encode()
+    if not parts:
+        return b"[]"
+    parts[0] = "[" + parts[0]
+    parts[-1] += "]"
+    return ",".join(parts).encode()
+
+
+def _where(flags) -> list[int]:
+    return list(compress(range(len(flags)), flags))
+
+
+def _column(lines: Sequence, name: str, kinds: set[type], blank, slow: set[int]) -> list:
+    """The lines' values of a field; a value of another type is left to the line parser (`slow`)."""
+    values = list(map(dict.get, lines, repeat(name), repeat(blank)))
+    if {*map(type, values)} - kinds:
+        for i in _where([type(value) not in kinds for value in values]):
+            values[i] = blank
+            slow.add(i)
+    return values
+
+
+def _parts(lines: Sequence, parser: LineParser, snapshot: Snapshot) -> list[str | None]:
+    """Each line's JSON, or None for the line parser."""
+    n, slow = len(lines), set()
+    try:
+        codes = _column(lines, "code", {str}, "", slow)
+    except TypeError:  # a line that is not an object
+        slow.update(_where([type(line) is not dict for line in lines]))
+        lines = [line if type(line) is dict else {} for line in lines]
+        codes = _column(lines, "code", {str}, "", slow)
+    texts = _column(lines, "date", {str}, "", slow)
+    emergencies = _column(lines, "emergency", {bool}, False, slow)
+    shown, opening = _refs(_column(lines, "ref", {str, type(None)}, None, slow), slow)
+    ordinals = _ordinals(texts, parser)
+    if _NO_DAY in ordinals:
+        slow.update(_where(list(map(eq, ordinals, repeat(_NO_DAY)))))
+    if any(map(dict.__contains__, lines, repeat("known_at"))):
+        slow.update(_where(list(map(dict.__contains__, lines, repeat("known_at")))))
+    days_from = list(map(_registered_from(codes, snapshot).__getitem__, codes))
+    by_day = (snapshot.states.fragments[UNREGISTERED], snapshot.states.fragments[NORMAL])
+    frags = list(map(by_day.__getitem__, map(ge, ordinals, days_from)))
+    own = _where(list(map(lt, days_from, repeat(0))))  # more to their standing, or not for the snapshot
+    slow.update(i for i in own if days_from[i] == _SLOW)
+    for i, frag in _own_fragments([i for i in own if i not in slow], codes, ordinals, days_from, emergencies,
+                                  snapshot):
+        if frag is None:
+            slow.add(i)
+        else:
+            frags[i] = frag
+    parts = list(map("".join, zip(repeat(opening[0], n), shown, repeat(opening[1], n), codes,
+                                  repeat('","date":"', n), texts, repeat('",', n), frags, repeat("}", n))))
+    for i in slow:
+        parts[i] = None
+    return parts
+
+
+def _refs(refs: list[str | None], slow: set[int]) -> tuple[list[str], tuple[str, str]]:
+    """The refs as echoed, and the JSON around them: as they are between quotes when that needs no escaping
+    nor masking (short plain text), else each as JSON (None: null), an ID number in it masked."""
+    if None not in refs and max(map(len, refs), default=0) < _MIN_ID_LENGTH and _plain_text("".join(refs)):
+        return refs, ('{"ref":"', '","code":"')
+    slow.update(i for i, ref in enumerate(refs) if ref is not None and len(ref) > 64)
+    return [_ref_json(ref) if ref is None or len(ref) <= 64 else "" for ref in refs], ('{"ref":', ',"code":"')
+
+
+def _own_fragments(own: list[int], codes: list[str], ordinals: list[int], days_from: list[int],
+                   emergencies: list[bool], snapshot: Snapshot) -> Iterator[tuple[int, str | None]]:
+    """(line, its answer's fragment, None when the snapshot no longer knows the person) for the lines of people
+    with more to their standing than a registration day."""
+    states = snapshot.states
+    found = _states(snapshot, list(map(codes.__getitem__, own)), list(map(ordinals.__getitem__, own)),
+                    list(map(days_from.__getitem__, own)))
+    for i, state, emergency in zip(own, found, map(emergencies.__getitem__, own)):
+        if state is None:
+            yield i, None
+        elif emergency and states.answers[state][1] is not None:  # exempt in some regions' states
+            yield i, fragment(snapshot.answer_of(state, codes[i], date.fromordinal(ordinals[i]), True))
+        else:
+            yield i, states.fragments[state]
+
+
+def _states(snapshot: Snapshot, codes: list[str], ordinals: list[int], days_from: list[int]) -> list[int | None]:
+    """The states of people with more to their standing than a registration day (days_from = -1 - their place
+    among the others), in C loops; people changed since the load (-1) are looked up one by one."""
+    out: list[int | None] = [None] * len(codes)
+    looked_up = set(_where(list(map(eq, days_from, repeat(-1)))))
+    for i in looked_up:
+        out[i] = snapshot.state(codes[i], ordinals[i])
+    arrays = [i for i in range(len(codes)) if i not in looked_up] if looked_up else range(len(codes))
+    at, days, states = snapshot.other_at, snapshot.other_days, snapshot.other_states
+    places = list(map(invert, map(days_from.__getitem__, arrays)))
+    ends = map(at.__getitem__, map(add, places, repeat(1)))
+    found = map(bisect_right, repeat(days, len(places)), map(ordinals.__getitem__, arrays),
+                map(at.__getitem__, places), ends)
+    for i, state in zip(arrays, map(states.__getitem__, map(sub, found, repeat(1)))):
+        out[i] = state
+    return out
+
+
+def _ordinals(texts: list[str], parser: LineParser) -> list[int]:
+    days = {}
+    for text in set(texts):
+        try:
+            days[text] = parser.day(text).toordinal()
+        except ValueError:
+            days[text] = _NO_DAY
+    return list(map(days.__getitem__, texts))
+
+
+def _registered_from(codes: list[str], snapshot: Snapshot) -> dict[str, int]:
+    """Each distinct code -> the day its person is registered from when that is all the snapshot holds; a
+    negative number when there is more (answered a line at a time), _SLOW when the snapshot cannot answer."""
+    unique = list(dict.fromkeys(codes))
+    keys = snapshot.keys
+    packed = snapshot.packer.pack_all(unique)
+    if None in packed:
+        packed = [-1 if key is None else key for key in packed]
+    at = list(map(bisect_left, repeat(keys, len(unique)), packed))
+    days = list(map(snapshot.since.__getitem__, at))
+    for i in _where(list(map(not_, map(eq, map(keys.__getitem__, at), packed)))):  # unknown as sent
+        days[i] = _SLOW
+    out = dict(zip(unique, days))
+    if snapshot.changed:  # changed since the load: looked up there
+        out.update(dict.fromkeys(snapshot.changed.keys() & out.keys(), -1))
+    if snapshot.dirty:  # changed by this process: from the database
+        out.update(dict.fromkeys(snapshot.dirty.keys() & out.keys(), _SLOW))
+    return out
+
+
+def _plain_text(text: str) -> bool:
+    """Echoed as is between quotes: no escaping needed."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text

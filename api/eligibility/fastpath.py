@@ -18,7 +18,9 @@ from api.eligibility.known_at import query_known_at
 from api.eligibility.repository import load_ledgers_by_code
 from api.errors import InvalidRequest
 from api.live import app_engine, read_session
+from api.request_log import error_envelope
 from points.errors import DomainError
+from points.privacy import mask_id_numbers
 
 PATH = "/v1/eligibility"
 _TRUE, _FALSE = {"1", "true", "on", "yes", "t", "y"}, {"0", "false", "off", "no", "f", "n"}
@@ -61,24 +63,37 @@ async def answer_query(app, token: str | None, code: str | None, day_text: str |
         at = query_known_at(known_at)
         code = service.normalise_code(code, state.policy.person_prefixes)
         return await run_in_threadpool(_known_at_from_db, app, code, day, emergency, at)
-    if snapshot is None or code not in snapshot.entries:  # only well-formed codes are in the snapshot
+    answer = snapshot.answer_as_sent(code, day, emergency) if snapshot is not None else None
+    if answer is None:  # not in the snapshot as sent (only well-formed codes are), or changed by this process
         code = service.normalise_code(code, state.policy.person_prefixes)
-    if snapshot is not None and snapshot.knows(code):
-        answer = snapshot.answer(code, day, emergency)
-    else:
-        answer = await run_in_threadpool(_from_db, app, code, day, emergency)
+        if snapshot is not None and snapshot.knows(code):
+            answer = snapshot.answer(code, day, emergency)
+        else:
+            answer = await run_in_threadpool(_from_db, app, code, day, emergency)
     return to_json(answer.as_dict())
 
 
-def _query(raw: bytes) -> dict[str, str]:
-    out = {}
+def _query(raw: bytes) -> tuple[dict[str, str], str | None]:
+    """The parameters, and the first name given more than once (refused: FastAPI reads the last)."""
+    out, repeated = {}, None
     for pair in raw.decode("latin-1").split("&"):
         name, _, value = pair.partition("=")
         if "%" in name or "+" in name:  # as the route reads it (known%5Fat is known_at)
             name = unquote_plus(name)
-        if name and name not in out:
+        if name in out:
+            repeated = repeated or name
+        elif name:
             out[name] = unquote_plus(value) if "%" in value or "+" in value else value
-    return out
+    return out, repeated
+
+
+def refuse_repeated(raw_query: bytes) -> None:
+    """422 DUPLICATE_PARAMETER, naming the parameter, when one is given twice (the route's check too)."""
+    if repeated := _query(raw_query)[1]:
+        name = mask_id_numbers(repeated[:40])
+        exc = InvalidRequest(f"query parameter `{name}` is given more than once; send it once", "DUPLICATE_PARAMETER")
+        exc.details = [{"loc": ["query", name], "message": exc.message}]
+        raise exc
 
 
 def token_of(headers) -> str | None:
@@ -94,10 +109,7 @@ def token_of(headers) -> str | None:
 
 
 def error_body(exc: DomainError) -> tuple[int, bytes]:
-    error = {"code": exc.code, "message": exc.message}
-    if getattr(exc, "details", None):  # as api/main.py adds them
-        error["details"] = exc.details
-    return getattr(exc, "status", 422), to_json({"error": error})
+    return getattr(exc, "status", 422), to_json(error_envelope(exc.code, exc.message, getattr(exc, "details", None)))
 
 
 class EligibilityFastPath:
@@ -107,18 +119,24 @@ class EligibilityFastPath:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
             return await self.app(scope, receive, send)
-        query = _query(scope["query_string"])
+        query, repeated = _query(scope["query_string"])
         if "known_at" in query:  # as known at an instant: derived from the database by the general route
             return await self.app(scope, receive, send)
+        token = token_of(scope["headers"])
         try:
-            emergency = parse_bool(query.get("emergency", "false"))
-            status, body = 200, await answer_query(self.main, token_of(scope["headers"]), query.get("code"),
-                                                   query.get("date"), emergency)
+            try:
+                if repeated:
+                    refuse_repeated(scope["query_string"])
+                emergency = parse_bool(query.get("emergency", "false"))
+            except DomainError:  # as on the route: a request that may not ask hears that first
+                check_role(authenticate_state(self.main.state, token), ROLES)
+                raise
+            status, body = 200, await answer_query(self.main, token, query.get("code"), query.get("date"), emergency)
         except DomainError as exc:
             status, body = error_body(exc)
         except OperationalError:
-            status, body = 503, to_json({"error": {"code": "DATABASE_UNAVAILABLE",
-                                                   "message": "the database is not reachable; retry shortly"}})
+            status, body = 503, to_json(error_envelope("DATABASE_UNAVAILABLE",
+                                                       "the database is not reachable; retry shortly"))
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -2,16 +2,16 @@
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic_core import from_json, to_json
 
 from api.dates import SCHEMA as DAY
-from api.deps import SECURITY, SettlementDep
+from api.deps import SECURITY, SettlementDep, authenticate_state, check_role
 from api.eligibility import service
 from api.eligibility.batch import batch_json
-from api.eligibility.fastpath import answer_query, token_of
+from api.eligibility.fastpath import ROLES, answer_query, refuse_repeated, token_of
 from api.eligibility.repository import load_ledgers_by_code, load_standings
 from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
 from api.errors import AppError, InvalidRequest
@@ -21,7 +21,14 @@ router = APIRouter(prefix="/v1/eligibility", tags=["settlement"])
 JSON = "application/json"
 
 
+async def _authenticate_then_refuse_repeats(request: Request) -> None:
+    """Before FastAPI validates the query, as on the fast path: authentication and role, then no parameter twice."""
+    check_role(authenticate_state(request.app.state, token_of(request.scope["headers"])), ROLES)
+    refuse_repeated(request.scope["query_string"])
+
+
 @router.get("", response_model=EligibilityPublic, openapi_extra=SECURITY,
+            dependencies=[Depends(_authenticate_then_refuse_repeats)],
             summary="May this practitioner be paid for a service on this date?")
 async def eligibility(request: Request,
                       code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
@@ -63,8 +70,8 @@ def _answer_batch(app, lines: list) -> bytes:
         fresh = from_db(stale)
         return lambda c, d, e: fresh(c, d, e) if c in stale else snapshot.verdict(c, d, e)
 
-    parser = service.LineParser(prefixes, lambda c: c in snapshot.entries)
-    return batch_json(lines, parser, snapshot.entries, snapshot.knows, snapshot.verdict, verdict_for, known_at_for)
+    parser = service.LineParser(prefixes, snapshot.__contains__)
+    return batch_json(lines, parser, snapshot, verdict_for, known_at_for)
 
 
 @router.post("/batch", response_model=list[BatchResult],
@@ -79,7 +86,7 @@ async def eligibility_batch(request: Request, _: SettlementDep):
     if too_many_values(body):
         raise BatchTooLarge(f"more than {MAX_BATCH:,} lines of a few fields each")
     try:
-        lines = from_json(body)
+        lines = from_json(body, cache_strings="keys")  # values are mostly distinct: caching them costs more
     except ValueError as exc:
         raise InvalidRequest(f"the body is not JSON: {exc}") from exc
     if type(lines) is not list:

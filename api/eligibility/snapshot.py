@@ -1,106 +1,143 @@
 """An in-memory copy of everyone's standing, so an eligibility check touches no database.
 
-Most people have one open-ended registration and no sanction: they are stored as the ordinal of the day their
-registration began (an int). Everyone else is stored as a full Standing. The snapshot is refreshed from the
-`standing` counter: when it moved, only the people stamped with a newer value are reloaded.
-"""
-from collections import defaultdict
-from datetime import date
+Everyone is in two parallel arrays sorted by packed code (api/eligibility/packed.py): the code as an int, and
+the day their registration began, or, for the few with more to their standing (a sanction, an ended
+registration), a negative number pointing at the days their state changes and their states. About 12 bytes a
+person. A lookup packs the code and bisects. People whose standing changed since the load are kept in `changed`
+(code -> entry) and looked up there first; when it grows large the owner reloads everything.
 
-from sqlalchemy import select
+The snapshot is refreshed from the `standing` counter: when it moved, only the people stamped with a newer
+value are reloaded (api/eligibility/versions.py)."""
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping
+from datetime import date
+from itertools import islice
+from operator import itemgetter, lt
+
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.db.models import Practitioner, Registration, Sanction
+from api.db.models import Practitioner
+from api.eligibility.packed import (
+    NEVER,
+    NORMAL,
+    UNREGISTERED,
+    CodePacker,
+    Entry,
+    States,
+    plan,
+    registered_plan,
+    standing_plan,
+    state_of,
+)
 from api.eligibility.repository import load_standings
-from api.eligibility.service import UNKNOWN_VERDICT, Answer, standing_verdict
+from api.eligibility.service import UNKNOWN_VERDICT, Answer
 from api.eligibility.versions import current_standing_version
-from points import Policy, Rule, Standing, Status
+from points import Policy, Standing
+from points.codes import person_region
 
-Entry = int | Standing
-
-
-def compact(standing: Standing) -> Entry:
-    if not standing.suspensions and not standing.terminations and len(standing.registrations) == 1:
-        first, last = standing.registrations[0]
-        if last is None:
-            return first.toordinal()
-    return standing
-
-
-_NORMAL = (True, Status.NORMAL, "ELIGIBLE", None, Rule.NORMAL.value)
-_UNREGISTERED = (False, Status.UNREGISTERED, "UNREGISTERED", None, Rule.REGISTRATION.value)
-
-
-def normal_verdicts() -> tuple[tuple, tuple]:
-    """The verdicts of a compact entry: registered on the day, or not yet."""
-    return _NORMAL, _UNREGISTERED
+_FLAGGED = -(2**31)  # while loading: has more to their standing than a registration day
+END = 2**63 - 1  # the last key: a bisection always lands on a key
+_ABSENT = object()
+CHUNK = 20_000  # rows fetched at a time
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 class Snapshot:
-    def __init__(self, version: int, entries: dict[str, Entry], policy: Policy):
-        self.version, self.entries = version, entries
-        self.policy = policy  # the regional emergency exemption, looked up only for emergencies in a sanction
-        # code -> generation of the invalidation: this process changed them and has not reloaded them since
-        self.dirty: dict[str, int] = {}
+    def __init__(self, version: int, policy: Policy, packer: CodePacker, states: States, keys: array, since: array,
+                 others: tuple[array, array, array], changed: dict[str, Entry | None]):
+        self.version, self.policy, self.packer, self.states = version, policy, packer, states
+        # sorted packed codes, then END; registration day, or -1 - (index in others)
+        self.keys, self.since = keys, since
+        self.other_at, self.other_days, self.other_states = others  # others[j]: days/states[at[j]:at[j + 1]]
+        self.changed = changed  # code -> entry (None: no such person), consulted before the arrays
+        self.people = len(keys) - 1 + sum((entry is not None) - self._in_arrays(code) for code, entry in changed.items())
+        # code -> (generation of the invalidation, standing value it wrote): this process changed them and has not
+        # reloaded them since (read-your-writes)
+        self.dirty: dict[str, tuple[int, int]] = {}
         self.generation = 0
 
-    def invalidate(self, codes) -> None:
-        self.generation += 1
-        for code in codes:
-            self.dirty[code] = self.generation
+    def _in_arrays(self, code: str) -> bool:
+        key = self.packer.pack(code)
+        return key is not None and self.keys[bisect_left(self.keys, key)] == key
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self.people
+
+    def __contains__(self, code) -> bool:
+        return self.state(code, 0) is not None
 
     def knows(self, code: str) -> bool:
         """False when this worker changed the person and has not reloaded them yet: ask the database."""
         return code not in self.dirty
 
+    @property
+    def crowded(self) -> bool:
+        """Enough people changed since the load that a reload would be smaller and quicker to search."""
+        return len(self.changed) > max(10_000, len(self.keys) // 50)
+
+    def state(self, code: str, day: int) -> int | None:
+        """The number of the person's state on that day (an ordinal), None for no such person."""
+        entry = self.changed.get(code, _ABSENT)
+        if entry is not _ABSENT:
+            return None if entry is None else state_of(entry, day)
+        key = self.packer.pack(code)
+        if key is None:
+            return None
+        keys = self.keys
+        i = bisect_left(keys, key)
+        if keys[i] != key:
+            return None
+        since = self.since[i]
+        if since >= 0:
+            return NORMAL if day >= since else UNREGISTERED
+        j = -1 - since
+        at = self.other_at
+        lo = at[j]
+        return self.other_states[bisect_right(self.other_days, day, lo, at[j + 1]) - 1]
+
+    def answer_of(self, state: int, code: str, day: date, emergency: bool) -> tuple:
+        """(eligible, status, reason, until, rule). Emergency care is exempt in the states the person's region
+        (from the code) exempts on that day."""
+        plain, exempted, status = self.states.answers[state]
+        if emergency and exempted is not None and status in self.policy.emergency_exempt(person_region(code), day):
+            return exempted
+        return plain
+
     def verdict(self, code: str, day: date, emergency: bool) -> tuple:
         """(eligible, status, reason, until, rule) — the fields of an Answer after code and date."""
-        entry = self.entries.get(code)
-        if entry is None:
-            return UNKNOWN_VERDICT
-        if type(entry) is int:
-            return _NORMAL if day.toordinal() >= entry else _UNREGISTERED
-        return standing_verdict(entry, code, day, emergency, self.policy)
+        state = self.state(code, day.toordinal())
+        return UNKNOWN_VERDICT if state is None else self.answer_of(state, code, day, emergency)
 
     def answer(self, code: str, day: date, emergency: bool) -> Answer:
         return Answer(code, day, *self.verdict(code, day, emergency))
 
+    def answer_as_sent(self, code: str, day: date, emergency: bool) -> Answer | None:
+        """The answer for a code exactly as held here; None when it is not, or when this process changed the
+        person and has not reloaded them yet."""
+        state = None if code in self.dirty else self.state(code, day.toordinal())
+        return None if state is None else Answer(code, day, *self.answer_of(state, code, day, emergency))
+
+    def invalidate(self, changes) -> None:
+        """Codes this process changed; a mapping gives the standing value each change wrote, so a refresh from
+        a replica that has not replayed it yet keeps answering them from the database."""
+        self.generation += 1
+        stamps = changes if isinstance(changes, Mapping) else dict.fromkeys(changes, 0)
+        for code, stamp in stamps.items():
+            self.dirty[code] = (self.generation, stamp)
+
     def apply(self, version: int, standings: dict[str, Standing], codes, read_at_generation: int) -> None:
-        """Install what was read from the database. A code invalidated after the read began stays dirty."""
+        """Install what was read from the database at `version`. A code invalidated after the read began, or
+        changed at a later version than was read, stays dirty."""
         for code in codes:
             standing = standings.get(code)
-            if standing is None:
-                self.entries.pop(code, None)
-            else:
-                self.entries[code] = compact(standing)
-            if self.dirty.get(code, 0) <= read_at_generation:
+            self.people += (standing is not None) - (code in self)
+            self.changed[code] = None if standing is None else plan(standing, self.states)
+            generation, stamp = self.dirty.get(code, (0, 0))
+            if generation <= read_at_generation and stamp <= version:
                 self.dirty.pop(code, None)
         self.version = max(self.version, version)
-
-
-def load_snapshot(session: Session, policy: Policy) -> Snapshot:
-    """Everyone, in three streaming column queries."""
-    version = current_standing_version(session)  # read first: later changes are caught by the next refresh
-    codes = dict(session.execute(select(Practitioner.id, Practitioner.code)).all())
-    registrations, suspensions, terminations = defaultdict(list), defaultdict(list), defaultdict(list)
-    for pid, first, last in session.execute(select(Registration.practitioner_id, Registration.starts_on,
-                                                   Registration.ends_on)):
-        registrations[pid].append((first, last))
-    for pid, kind, decided, first, last in session.execute(
-            select(Sanction.practitioner_id, Sanction.kind, Sanction.decided_on, Sanction.starts_on, Sanction.ends_on)
-            .where(Sanction.revoked_at.is_(None))):
-        (suspensions[pid].append((first, last)) if kind == "suspension" else terminations[pid].append((decided, last)))
-    entries: dict[str, Entry] = {}
-    for pid, code in codes.items():
-        regs = registrations.get(pid, ())
-        if pid not in suspensions and pid not in terminations and len(regs) == 1 and regs[0][1] is None:
-            entries[code] = regs[0][0].toordinal()
-        else:
-            entries[code] = compact(Standing.of(suspensions.get(pid, ()), terminations.get(pid, ()), regs))
-    return Snapshot(version, entries, policy)
 
 
 def refresh_snapshot(session: Session, snapshot: Snapshot) -> int:
@@ -113,3 +150,145 @@ def refresh_snapshot(session: Session, snapshot: Snapshot) -> int:
     changed |= set(snapshot.dirty)
     snapshot.apply(version, load_standings(session, changed), changed, generation)
     return len(changed)
+
+
+def load_snapshot(session: Session, policy: Policy) -> Snapshot:
+    """Everyone, from a few streamed column queries, into arrays (no object per person)."""
+    version = current_standing_version(session)  # read first: later changes are caught by the next refresh
+    packer, states = CodePacker(policy.person_prefixes), States()
+    loader = _Loader(session, packer, states)
+    keys, since, odd = loader.codes()
+    loader.sanctioned(since)
+    loader.registrations(since)
+    others = loader.others(since)
+    changed = loader.leftovers(keys, since, odd)
+    del keys[0], since[0]  # the sink slot
+    if not all(map(lt, keys, islice(keys, 1, None))):  # ordered by code in a collation other than bytes
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        keys, since = array("q", map(keys.__getitem__, order)), array("i", map(since.__getitem__, order))
+    keys.append(END), since.append(NEVER)
+    return Snapshot(version, policy, packer, states, keys, since, others, changed)
+
+
+class _Loader:
+    """The passes of a load. Slot 0 of the arrays is a sink for people kept by code (`odd`), dropped at the end;
+    `slot[id]` is a person's place in them."""
+
+    def __init__(self, session: Session, packer: CodePacker, states: States):
+        self.session, self.packer, self.states = session, packer, states
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        top = session.scalar(select(func.max(Practitioner.id))) or 0
+        count = session.scalar(select(func.count()).select_from(Practitioner))
+        self.slot = array("i", bytes(4 * (top + 1))) if top <= 4 * count + 1_000_000 else _Zeros()
+
+    def _day(self, column: str) -> str:
+        """The column's date as an ordinal (date.toordinal), in SQL."""
+        if self.postgres:
+            return f"({column} - DATE '0001-01-01' + 1)"
+        return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
+
+    def _rows(self, sql: str) -> Iterator[list[tuple]]:
+        """Lists of rows, read in the session's transaction (a server-side cursor on PostgreSQL)."""
+        raw = self.session.connection().connection.driver_connection
+        cursor = raw.cursor(name="points_snapshot") if self.postgres else raw.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(CHUNK):
+                yield rows
+        finally:
+            cursor.close()
+
+    def codes(self) -> tuple[array, array, dict[str, int]]:
+        keys, odd, slot = array("q", [-1]), {}, self.slot
+        for rows in self._rows("SELECT id, code FROM practitioner ORDER BY code"):
+            ids, codes = list(map(_FIRST, rows)), list(map(_SECOND, rows))
+            packed = self.packer.pack_all(codes)
+            if None in packed:
+                odd.update((code, pid) for pid, code, key in zip(ids, codes, packed) if key is None)
+                kept = [(pid, key) for pid, key in zip(ids, packed) if key is not None]
+                ids, packed = [pid for pid, _ in kept], [key for _, key in kept]
+            start = len(keys)
+            keys.extend(packed)
+            for n, pid in enumerate(ids, start):
+                slot[pid] = n
+        return keys, array("i", [NEVER]) * len(keys), odd
+
+    def sanctioned(self, since: array) -> None:
+        slot = self.slot
+        for rows in self._rows("SELECT DISTINCT practitioner_id FROM sanction WHERE revoked_at IS NULL"):
+            for (pid,) in rows:
+                since[slot[pid]] = _FLAGGED
+
+    def registrations(self, since: array) -> None:
+        """The earliest start of open registrations; anyone with an ended one is flagged (the least value)."""
+        slot = self.slot
+        day = f"CASE WHEN ends_on IS NULL THEN {self._day('starts_on')} ELSE {_FLAGGED} END"
+        for rows in self._rows(f"SELECT practitioner_id, {day} FROM registration"):
+            for s, first in zip(map(slot.__getitem__, map(_FIRST, rows)), map(_SECOND, rows)):
+                if first < since[s]:  # noqa: PLR1730 (no store for most rows)
+                    since[s] = first
+
+    def others(self, since: array) -> tuple[array, array, array]:
+        """The flagged people's facts, person by person, into the days their state changes and the states."""
+        at, days, states = array("I", [0]), array("i"), array("I")
+        flagged = ("SELECT practitioner_id FROM registration WHERE ends_on IS NOT NULL UNION "
+                   "SELECT practitioner_id FROM sanction WHERE revoked_at IS NULL")
+        day = self._day
+        sql = (f"SELECT practitioner_id, 'r', {day('starts_on')}, {day('ends_on')}, NULL FROM registration "
+               f"WHERE practitioner_id IN ({flagged}) UNION ALL "
+               f"SELECT practitioner_id, kind, {day('decided_on')}, {day('starts_on')}, {day('ends_on')} "
+               "FROM sanction WHERE revoked_at IS NULL ORDER BY 1")
+
+        def install(pid: int, facts: list[tuple]) -> None:
+            s = self.slot[pid]
+            if s == 0 or since[s] != _FLAGGED:
+                return  # kept by code, or changed since the earlier passes read it (the next refresh has it)
+            entry = self._entry(facts)
+            if type(entry) is int:
+                since[s] = entry
+            else:
+                since[s] = -len(at)
+                days.extend(entry[0]), states.extend(entry[1])
+                at.append(len(days))
+
+        person, facts = None, []
+        for rows in self._rows(sql):
+            for row in rows:
+                if row[0] != person:
+                    if facts:
+                        install(person, facts)
+                    person, facts = row[0], []
+                facts.append(row[1:])
+        if facts:
+            install(person, facts)
+        return at, days, states
+
+    def _entry(self, facts: list[tuple]) -> Entry:
+        """(kind, a, b, c) rows: a registration (first, last or None); a sanction (decided, first, last)."""
+        if all(kind == "r" for kind, *_ in facts):
+            return registered_plan((a, b) for _, a, b, _ in facts)
+        day = date.fromordinal
+        return standing_plan(Standing.of(
+            [(day(b), day(c)) for kind, a, b, c in facts if kind == "suspension"],
+            [(day(a), day(c)) for kind, a, b, c in facts if kind not in ("r", "suspension")],
+            [(day(a), b and day(b)) for kind, a, b, c in facts if kind == "r"]), self.states)
+
+    def leftovers(self, keys: array, since: array, odd: dict[str, int]) -> dict[str, Entry | None]:
+        """People kept by code: codes that do not pack, and anyone still flagged (changed between passes)."""
+        codes, i = list(odd), 1
+        while True:
+            try:
+                i = since.index(_FLAGGED, i)
+            except ValueError:
+                break
+            codes.append(self.packer.unpack(keys[i]))
+            since[i], i = NEVER, i + 1
+        standings = load_standings(self.session, codes) if codes else {}
+        return {code: plan(standings[code], self.states) if code in standings else None for code in codes}
+
+
+class _Zeros(dict):
+    """`slot` when practitioner ids are too sparse for an array: unknown ids map to the sink slot."""
+
+    def __missing__(self, key) -> int:
+        return 0

@@ -30,7 +30,7 @@ def statuses_on(session: Session, snapshot: Snapshot | None, codes: list[str],
     """code -> (status, until) on `day` for known codes."""
     out, unknown = {}, []
     for code in codes:
-        if snapshot is not None and code in snapshot.entries and snapshot.knows(code):
+        if snapshot is not None and code in snapshot and snapshot.knows(code):
             _, status, _, until, _ = snapshot.verdict(code, day, False)
             out[code] = (status, until)
         else:

@@ -4,7 +4,7 @@ registration of new people, suspension lengths, repairs, region-scoped listings.
 import re
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from api.audit import audit
@@ -39,7 +39,7 @@ from api.ledger.schemas import (
     ReviewCreate,
     SuspensionDecisionCreate,
 )
-from api.ledger.status import refresh_statuses
+from api.ledger.status import refresh_statuses, status_clock, statuses_as_of
 from api.pagination import Key, keyset
 from api.practitioners.service import create_institution, create_practitioner
 from api.supervision.schemas import CaseCreate, PractitionerRegister, ReviewIn
@@ -147,15 +147,15 @@ def add_repair(session: Session, who: Principal, code: str, data: RepairCreate, 
 
 
 def bring_statuses_up_to_date(session: Session, policy: Policy, today: date) -> None:
-    """Before listing by status: if the daily job has not run yet today, do its work now (an index lookup when
+    """Before listing by status: if the daily job has not run yet today, do its work now (one row read when
     it has)."""
-    stale = select(Practitioner.id).where(or_(Practitioner.status_as_of.is_(None), Practitioner.status_as_of < today))
-    if session.scalar(stale.limit(1)) is not None:
+    as_of = status_clock(session).as_of
+    if as_of is None or as_of < today:
         refresh_statuses(session, policy, today)
 
 
 PERSON_ROW = (Practitioner.code, Practitioner.name, Practitioner.category, Practitioner.region, Practitioner.status,
-              Practitioner.status_until, Practitioner.status_as_of)
+              Practitioner.status_until, statuses_as_of())
 
 
 def people_page(session: Session, who: Principal, status: str | None, after: Key | None, limit: int):
@@ -185,7 +185,7 @@ def search_people(session: Session, who: Principal, text: str, status: str | Non
     both prefixes are answered from an index on SQLite and PostgreSQL."""
     text = text.strip()
     query = (select(Practitioner.code, Practitioner.name, Practitioner.category, Practitioner.region,
-                    Practitioner.status, Practitioner.status_until, Practitioner.status_as_of)
+                    Practitioner.status, Practitioner.status_until, statuses_as_of())
              .where(visible_people(who)).order_by(Practitioner.code).limit(limit))
     if status:
         query = query.where(Practitioner.status == status)

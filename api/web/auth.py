@@ -27,6 +27,7 @@ from api.db.engine import unit_of_work
 from api.deps import ReadSessionDep, authenticate_state, check_role
 from api.errors import Forbidden
 from api.live import app_engine
+from api.request_log import note_actor
 
 SESSION_COOKIE = "points_session"
 LOGIN_CSRF_COOKIE = "points_login_csrf"
@@ -161,7 +162,7 @@ def page_principal(request: Request, session: ReadSessionDep) -> Principal:
     if over:
         raise LoginRequired(safe_next(here), "expired")
     request.state.page_session = row.id
-    return principal_of(row)
+    return note_actor(principal_of(row))  # the request log's actor
 
 
 def _page_role(*roles: Role):

@@ -202,6 +202,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "A date is YYYY-MM-DD (e.g. 2026-03-01) and must exist in the calendar."),
     "error.DATE_OUT_OF_RANGE": (f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间。",
                                 f"The date must lie between {FIRST_DAY} and {LAST_DAY}."),
+    "error.DUPLICATE_PARAMETER": ("同一查询参数只能出现一次。", "Each query parameter may be given only once."),
     "error.REGISTRATION_NOT_FOUND": ("未找到该登记备案, 或其机构不在您的管辖范围内。",
                                      "No such registration, or its institution is not within your region."),
     "error.REGISTRATION_ENDED": ("该登记备案已注销。", "This registration has already ended."),

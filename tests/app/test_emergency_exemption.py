@@ -62,7 +62,7 @@ def extended(api, people, tmp_path):
                        EXTENDED, api.clock) for kind, snap in (("snapshot", True), ("db", False))]
     with TestClient(apps[0]) as with_snapshot, TestClient(apps[1]) as from_db:
         deadline = time.monotonic() + 5
-        while apps[0].state.live.snapshot is None or CODE not in apps[0].state.live.snapshot.entries:
+        while apps[0].state.live.snapshot is None or CODE not in apps[0].state.live.snapshot:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         yield api, api.token(Role.SETTLEMENT, "110000"), with_snapshot, from_db

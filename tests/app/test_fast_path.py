@@ -8,6 +8,7 @@ from api.settings import Settings
 from tests.app.conftest import SECRET, case
 
 CODE = "D110105000123"
+SAME_ID = {"X-Request-ID": "compare-both-paths"}  # so the two answers' request_id (in error bodies) agree
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ QUERIES = [
 @pytest.mark.parametrize("params", QUERIES)
 def test_fast_path_and_route_agree(both, params):
     fast, slow, api = both
-    headers = api.token(Role.SETTLEMENT, "000000")
+    headers = {**api.token(Role.SETTLEMENT, "000000"), **SAME_ID}
     a, b = fast.get("/v1/eligibility", params=params, headers=headers), slow.get(
         "/v1/eligibility", params=params, headers=headers)
     assert (a.status_code, a.json()) == (b.status_code, b.json())
@@ -56,7 +57,7 @@ def test_fast_path_and_route_agree(both, params):
 
 def test_an_escaped_known_at_is_handed_to_the_route_like_the_plain_name(both):
     fast, slow, api = both
-    headers = api.token(Role.SETTLEMENT, "000000")
+    headers = {**api.token(Role.SETTLEMENT, "000000"), **SAME_ID}
     url = f"/v1/eligibility?code={CODE}&date=2026-02-20&known%5Fat=2026-01-01T00:00:00Z"
     a, b = fast.get(url, headers=headers), slow.get(url, headers=headers)
     assert (a.status_code, a.json()) == (b.status_code, b.json())
@@ -79,3 +80,43 @@ def test_fast_path_refuses_like_the_api(both):
     bearer = {"Authorization": settle["Authorization"]}
     r = fast.get(f"/v1/eligibility?code=%20{CODE}%20&date=2026-02-20", headers=bearer)
     assert (r.status_code, r.json()["status"]) == (200, "suspended")
+
+
+# issue 13: the fast path read the first of a repeated parameter and FastAPI the last (another person, or
+# `emergency` flipped); both refuse any repeat alike
+REPEATED = [
+    (f"code={CODE}&code=D110105999999&date=2026-02-20", "code"),
+    (f"code={CODE}&date=2026-02-20&emergency=false&emergency=true", "emergency"),
+    (f"code={CODE}&date=2026-02-20&date=2026-02-20", "date"),
+    (f"code={CODE}&cod%65={CODE}&date=2026-02-20", "code"),
+    (f"code={CODE}&date=2026-02-20&foo=1&foo=2", "foo"),
+    (f"code={CODE}&date=2026-02-20&known_at=2099-01-01T00:00:00Z&known_at=2026-01-01T00:00:00Z", "known_at"),
+    (f"code={CODE}&code=D110105999999&date=2026-02-20&known_at=2099-01-01T00:00:00Z", "code"),
+]
+
+
+@pytest.mark.parametrize("query,name", REPEATED)
+def test_a_repeated_parameter_is_refused_alike_on_both_paths(both, query, name):
+    fast, slow, api = both
+    headers = {**api.token(Role.SETTLEMENT, "000000"), **SAME_ID}
+    a, b = fast.get(f"/v1/eligibility?{query}", headers=headers), slow.get(f"/v1/eligibility?{query}", headers=headers)
+    assert (a.status_code, a.json()) == (b.status_code, b.json())
+    error = a.json()["error"]
+    assert (a.status_code, error["code"]) == (422, "DUPLICATE_PARAMETER")
+    assert error["details"] == [{"loc": ["query", name], "message": error["message"]}] and f"`{name}`" in error["message"]
+
+
+@pytest.mark.parametrize("query", [f"code={CODE}&code=D110105999999&date=2026-02-20",
+                                   f"code={CODE}&date=2026-02-20&emergency=maybe", "date=2026-02-20",
+                                   f"code={'D' * 40}&date=2026-02-20", f"code={CODE}&date=yesterday",
+                                   f"code={CODE}&date=2026-02-20&known_at=soon&known_at=later"])
+def test_who_asks_is_checked_before_what_is_asked_on_both_paths(both, query):
+    fast, slow, api = both
+    practitioner = api.token(Role.PRACTITIONER, CODE)
+    for headers, expected in (({}, (401, "UNAUTHENTICATED")), ({"X-API-Key": "x"}, (401, None)),
+                              (practitioner, (403, "ROLE_NOT_ALLOWED"))):
+        headers = {**headers, **SAME_ID}
+        a, b = fast.get(f"/v1/eligibility?{query}", headers=headers), slow.get(f"/v1/eligibility?{query}",
+                                                                               headers=headers)
+        assert (a.status_code, a.json()) == (b.status_code, b.json())
+        assert a.status_code == expected[0] and expected[1] in (None, a.json()["error"]["code"]), (query, a.json())

@@ -25,6 +25,10 @@ def test_fast_batch_output_is_the_general_output(session, policy):
               {"code": codes[2], "date": "2026-02-30"}, {"code": codes[2], "date": 20260101}, "not an object",
               {"code": codes[3], "date": "2026-01-01", "emergency": "yes"}, {"ref": "x" * 65, "code": codes[4],
                                                                             "date": "2026-01-01"}]
+    lines += [{"code": 7, "date": "2026-01-01"}, {"code": [codes[0]], "date": "2026-01-01"},
+              {"code": codes[0], "date": ["2026-01-01"]}, {"ref": 5, "code": codes[0], "date": "2026-01-01"},
+              {"code": codes[0], "date": "2026-01-01", "emergency": None}, [codes[0]],
+              {"ref": "身份证110105199001011234", "code": codes[0], "date": "2026-01-01"}]
     snapshot.invalidate([codes[5]])
     lines.append({"ref": "dirty", "code": codes[5], "date": "2026-01-01"})
     now = [{"ref": f"k{i}", "code": code, "date": "2025-06-01", "emergency": i % 2 == 0} for i, code in enumerate(codes)]
@@ -36,8 +40,13 @@ def test_fast_batch_output_is_the_general_output(session, policy):
     def known_at_for(codes):
         return known_at_verdict(load_ledgers_by_code(session, codes), policy)
 
-    fast = batch_json(lines, LineParser(prefixes, lambda c: c in snapshot.entries), snapshot.entries,
-                      snapshot.knows, snapshot.verdict, lambda codes: snapshot.verdict, known_at_for)
+    an_id = [{"ref": "110105199001011234", "code": codes[0], "date": "2026-01-01"}]  # masked, though plain text
+    for some in (lines[:len(codes) * 3], lines[:1], [], an_id):  # plain refs only (echoed as they are); none
+        fast = batch_json(some, LineParser(prefixes, snapshot.__contains__), snapshot,
+                          lambda codes: snapshot.verdict, known_at_for)
+        assert fast == to_json(answer_lines(some, LineParser(prefixes), lambda codes: snapshot.verdict, known_at_for))
+    fast = batch_json(lines, LineParser(prefixes, snapshot.__contains__), snapshot, lambda codes: snapshot.verdict,
+                      known_at_for)
     general = to_json(answer_lines(lines, LineParser(prefixes), lambda codes: snapshot.verdict, known_at_for))
     assert json.loads(fast) == json.loads(general)
     assert fast == general  # byte for byte

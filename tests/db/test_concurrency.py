@@ -6,12 +6,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db.models import PointRecord, Practitioner, RecordReview, Sanction
+from api.db.models import PointRecord, Practitioner, RecordReview, Sanction, StatusEvent
 from api.ledger import service as ledger
 from api.ledger.schemas import PointRecordCreate, ReviewCreate
+from api.ledger.status import refresh_statuses
 from points import ReviewOutcome
 from tests.conftest import TODAY, wipe
-from tests.db.factories import institution, person
+from tests.db.factories import institution, person, record
 
 CODE = "D110105000001"
 
@@ -97,3 +98,18 @@ def test_parallel_reviews_of_one_record_take_one_and_leave_sanctions_matching_th
     assert live == expected
     assert person_row.status == timeline.status_on(TODAY).status.value
     assert person_row.ledger_version == 1 + 2 + 1  # one registration, two records, one review
+
+
+def test_two_status_runs_at_once_make_each_change_once(committed_engine, policy):
+    """The status clock's row lock makes the second run wait, then find nothing due: one event, one audit."""
+    setup(committed_engine, policy)
+    with Session(committed_engine) as session:
+        record(session, policy, CODE, 9, date(2025, 6, 10))  # suspended 11 Jun – 10 Jul
+        refresh_statuses(session, policy, TODAY)
+        session.commit()
+    changes = []
+    assert in_parallel(committed_engine, lambda session, i: changes.append(
+        refresh_statuses(session, policy, date(2025, 7, 11))), 2) == []
+    with Session(committed_engine) as session:
+        events = session.scalars(select(StatusEvent.status).where(StatusEvent.effective_on == date(2025, 7, 11)))
+        assert (sorted(changes), events.all()) == ([0, 1], ["normal"])

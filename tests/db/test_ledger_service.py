@@ -35,7 +35,7 @@ def test_reaching_nine_creates_a_suspension_and_updates_the_status_snapshot(setu
     assert (s.kind, s.starts_on, s.ends_on, s.months, s.months_decided) == (
         "suspension", date(2025, 6, 11), date(2025, 7, 10), 1, False)
     p = ledger.get_practitioner(setup, CODE)
-    assert (p.status, p.status_until, p.status_as_of) == ("suspended", date(2025, 7, 10), TODAY)
+    assert (p.status, p.status_until, p.tally) == ("suspended", date(2025, 7, 10), 9)
 
 
 def decide(session, policy, trigger, months, on, **named):

@@ -49,8 +49,9 @@ def _points(env: dict, cwd: Path, *args: str) -> str:
 
 
 @contextmanager
-def running_server(tmp_path: Path, **settings: str):
-    """Yields a Server with a settlement token (scope 110000); extra POINTS_* settings by keyword."""
+def running_server(tmp_path: Path, workers: int = 1, **settings: str):
+    """Yields a Server with a settlement token (scope 110000); extra POINTS_* settings by keyword. One worker
+    by default, so the process measured is the one that serves."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POINTS_")}
     env.update({"POINTS_DATA_DIR": str(tmp_path / "data"), "POINTS_SECRET_KEY": SECRET,
                 **{f"POINTS_{k.upper()}": str(v) for k, v in settings.items()}})
@@ -60,8 +61,8 @@ def running_server(tmp_path: Path, **settings: str):
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=env,
-                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)]
+        process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

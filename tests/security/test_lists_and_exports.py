@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from api.auth.tokens import Role
 from api.clock import utcnow
-from api.db.models import Practitioner
+from api.db.models import Practitioner, StatusClock
 from api.pagination import encode_cursor
 from api.webhooks.outbox import fan_out
 
@@ -312,8 +312,9 @@ def _bulk_people(engine, start: int, count: int, today: date) -> None:
     with Session(engine) as session:
         session.execute(insert(Practitioner), [
             {"code": f"D110105{start + i:06d}", "name": f"人员{start + i}", "category": "medical",
-             "region": "110105", "created_at": now, "status": "normal", "status_as_of": today}
+             "region": "110105", "created_at": now, "status": "normal"}
             for i in range(count)])
+        session.merge(StatusClock(id=1, as_of=today))  # their stored status is current as of today
         session.commit()
 
 

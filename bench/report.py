@@ -1,0 +1,78 @@
+"""The summary table of bench/run.py: one column per database, ratios with their targets."""
+import os
+from datetime import date
+
+
+def _ms(r: dict) -> str:
+    return f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}"
+
+
+def _mb(values: list[float]) -> str:
+    return " + ".join(f"{v:,.0f}" for v in values)
+
+
+def _snapshot_cost(r: dict) -> str:
+    grown = r["subject"]["1"]["rss_loaded_mb"][0] - r["rss_no_snapshot_mb"][0]
+    return f"{grown:,.0f} ({grown * 2**20 / r['people']:,.0f})"
+
+
+def table(results: list[dict], args) -> str:
+    title = (f"Benchmark: {args.people:,} practitioners, wrk -t1 -c{args.connections} -d{args.seconds}s over "
+             f"loopback, {os.cpu_count()} cores, {date.today()}. Every server started with `points serve`'s uvicorn "
+             "settings; the subject is `points serve` as shipped.")
+    rows = [title, "",
+            "| measure | " + " | ".join(r["kind"] for r in results) + " | target |",
+            "| --- |" + " --- |" * (len(results) + 1)]
+
+    def row(name, fn, target=""):
+        cells = []
+        for r in results:
+            try:
+                cells.append(fn(r))
+            except (KeyError, TypeError, ZeroDivisionError):
+                cells.append("—")
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+
+    base, sub = (lambda r: r["baselines"]), (lambda r, n: r["subject"][str(n)])
+    row("(L) limit, raw ASGI constant JSON, 1 worker: req/s", lambda r: f"{base(r)['limit']['rps']:,.0f}")
+    row("(L) p50 / p99 ms", lambda r: _ms(base(r)["limit"]))
+    row("(F) bare FastAPI endpoint, 1 worker: req/s", lambda r: f"{base(r)['bare']['rps']:,.0f}")
+    row("(F) p50 / p99 ms", lambda r: _ms(base(r)["bare"]))
+    for n in args.workers:
+        row(f"GET /v1/eligibility, points serve --workers {n}: req/s", lambda r, n=n: f"{sub(r, n)['single']['rps']:,.0f}")
+        row("  p50 / p99 ms", lambda r, n=n: _ms(sub(r, n)["single"]), "p99 < 10 ms" if n == 1 else "")
+    row("eligibility / L, 1 worker", lambda r: f"{sub(r, 1)['single']['rps'] / base(r)['limit']['rps']:.0%}", "≥ 50%")
+    row("eligibility / F, 1 worker", lambda r: f"{sub(r, 1)['single']['rps'] / base(r)['bare']['rps']:.0%}")
+    for n in args.workers[1:]:
+        row(f"scaling, {n} workers / 1 worker", lambda r, n=n:
+            f"{sub(r, n)['single']['rps'] / sub(r, 1)['single']['rps']:.2f}×", "≥ 1.8×" if n == 2 else "")
+    row("(E) batch floor, 1,000,000 lines, 1 in flight: s", lambda r: f"{base(r)['floor']['seconds']:.2f}")
+    for n in args.workers:
+        row(f"batch 1,000,000 lines, {n} worker(s), {n} in flight: s",
+            lambda r, n=n: f"{sub(r, n)['batch']['seconds']:.2f}")
+    row("batch / E, 1 worker", lambda r: f"{sub(r, 1)['batch']['seconds'] / base(r)['floor']['seconds']:.2f}×",
+        "≤ 1.5×")
+    row("RSS, (F) bare FastAPI worker: MB", lambda r: _mb(base(r)["bare"]["rss_mb"]))
+    row("RSS, points serve without snapshot: MB", lambda r: _mb(r["rss_no_snapshot_mb"]))
+    for n in args.workers:
+        row(f"RSS per worker, snapshot loaded, {n} worker(s): MB", lambda r, n=n: _mb(sub(r, n)["rss_loaded_mb"]))
+        row("  peak while loading (VmHWM): MB", lambda r, n=n: _mb(sub(r, n)["rss_peak_loading_mb"]))
+    row("snapshot cost (loaded − without snapshot), 1 worker: MB (B/person)", _snapshot_cost, "≤ 40 B/person")
+    row("RSS over bare FastAPI, 1 worker: MB",
+        lambda r: f"{sub(r, 1)['rss_loaded_mb'][0] - base(r)['bare']['rss_mb'][0]:,.0f}", "≤ 80 MB at 1M")
+    for n in args.workers:
+        row(f"start to first answer / to snapshot loaded, {n} worker(s): s"
+            + ("" if n == 1 else " (all workers: see docs/performance.md)"),
+            lambda r, n=n: f"{sub(r, n)['up_s']:.1f} / {sub(r, n)['loaded_s']:.1f}", "load < 2 s at 1M" if n == 1 else "")
+    for name in ("person", "search"):
+        row(f"page /ui/{name}, 1 worker, 10 connections: req/s",
+            lambda r, n=name: f"{sub(r, 1)['pages'][n]['rps']:,.0f}")
+        row("  p50 / p99 ms", lambda r, n=name: f"{sub(r, 1)['pages'][n]['p50_ms']:.1f} / "
+                                               f"{sub(r, 1)['pages'][n]['p99_ms']:.1f}")
+    row("status change made elsewhere visible after: s", lambda r: f"{sub(r, 1)['visible_s']:.3f}", "< 1 s")
+    for job in ("year_rollover", "status_transitions", "claims_full_sweep"):
+        row(f"job {job}: s", lambda r, j=job: f"{r['jobs'][j][0]:.1f}")
+    row("database build: s", lambda r: f"{r['built']['seconds']:.0f}")
+    row("machine load average (1 min) at start / after the HTTP loads",
+        lambda r: f"{r['load_average_at_start'][0]:.1f} / {r['load_average_after_http'][0]:.1f}")
+    return "\n".join(rows)
