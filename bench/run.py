@@ -36,6 +36,7 @@ from api.ledger import service as ledger
 from api.ledger.schemas import PointRecordCreate
 from api.ledger.status import refresh_statuses, roll_over_year
 from api.policy import load_policy
+from api.web.auth import SESSION_COOKIE
 from bench.build import build, codes_by_status
 from bench.load import LoadFailed, post_batches, run_wrk
 from bench.report import table
@@ -183,11 +184,28 @@ def measure_subject(workers: int, args, url: str, token: str, paths: list[str], 
     return out
 
 
+def page_session(base: str, token: str, probe: str) -> str:
+    """Signs in through the login form as a browser would and returns the session cookie, after checking that a
+    page answers 200 with it (wrk counts a 3xx redirect to the login page as a success)."""
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        form = client.get("/ui/login").text
+        csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        signed = client.post("/ui/login", data={"token": token, "next": "/ui", "csrf": csrf})
+        if signed.status_code != 303 or SESSION_COOKIE not in client.cookies:
+            raise SystemExit(f"FAIL: signing in for the page benchmark answered {signed.status_code}")
+        cookie = client.cookies[SESSION_COOKIE]
+        page = client.get(probe)
+        if page.status_code != 200:
+            raise SystemExit(f"FAIL: {probe} answered {page.status_code} to a signed-in supervisor")
+    return f"{SESSION_COOKIE}={cookie}"
+
+
 def pages_and_visibility(args, engine, policy, codes, token: str, supervisor: str):
     def run(server) -> dict:
         log("pages: a person's page (timeline picture) and a search, signed in as a supervisor")
+        cookie = page_session(server.base, supervisor, f"/ui/people/{codes['normal'][0]}")
         pages = {name: run_wrk(f"{server.base}/ui/people", PAGE_CONNECTIONS, args.seconds,
-                               {"Cookie": f"points_session={supervisor}"}, page_paths, label=f"page {name}")
+                               {"Cookie": cookie}, page_paths, label=f"page {name}")
                  for name, page_paths in (
                      ("person", [f"/ui/people/{c}" for c in codes["suspended"][:500] + codes["normal"][:500]]),
                      ("search", [f"/ui/people?q={c[:9]}" for c in codes["normal"][:1000]]))}
