@@ -100,8 +100,7 @@ def check_not_backdated_into(session: Session, who: Principal, code: str, starts
     today on: a backdated registration would hand the caller a say over what happened before it was made."""
     if starts_on >= today:
         return
-    known = session.scalars(select(Practitioner.id).where(Practitioner.code == code)).first()
-    visible = session.scalars(select(Practitioner.id).where(Practitioner.code == code, visible_people(who))).first()
-    if known is not None and visible is None:
+    visible = session.scalars(select(visible_people(who)).select_from(Practitioner).where(Practitioner.code == code)).first()
+    if visible is not None and not visible:  # known, but only in other regions
         raise InvalidRequest(f"{code} is registered in another region: a registration here starts today "
                              f"({today}) or later", "REGISTRATION_BACKDATED")

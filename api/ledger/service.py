@@ -303,15 +303,13 @@ def decide_suspension(session: Session, actor: str, code: str, data: SuspensionD
 
 def _check_review_turn(session: Session, record_id: int, supersedes: int | None, decided_on: date) -> None:
     """Reviews apply by decision date, so a new one dated before the latest would be kept yet never count."""
-    latest, latest_on = session.execute(
-        select(RecordReview.id, RecordReview.decided_on).where(RecordReview.record_id == record_id)
-        .order_by(RecordReview.decided_on.desc(), RecordReview.id.desc()).limit(1)).first() or (None, None)
+    latest, latest_on = session.execute(select(func.max(RecordReview.id), func.max(RecordReview.decided_on))
+                                        .where(RecordReview.record_id == record_id)).one()
     if latest is None:
         return
     if decided_on < latest_on:
         raise RuleViolation(f"record {record_id} was last reviewed on {latest_on}; a new review cannot be decided "
                             f"before that", "REVIEW_BEFORE_LATEST")
-    latest = session.scalar(select(func.max(RecordReview.id)).where(RecordReview.record_id == record_id))
     if supersedes == latest:
         return
     if session.scalars(select(Objection.id).where(Objection.record_id == record_id,

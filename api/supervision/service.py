@@ -106,9 +106,6 @@ def record_case(session: Session, who: Principal, case: CaseCreate, policy: Poli
     return records
 
 
-def record_for_supervisor(session: Session, who: Principal, record_id: int) -> tuple[PointRecord, Practitioner]:
-    return get_visible_record(session, who, record_id)
-
 
 def review(session: Session, who: Principal, record_id: int, data: ReviewIn, policy: Policy, today: date):
     record, person = get_visible_record(session, who, record_id)

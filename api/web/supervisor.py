@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
-from api.authz.scope import get_visible_practitioner
+from api.authz.scope import get_visible_practitioner, get_visible_record
 from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
 from api.ledger.schemas import RegistrationEnd, SuspensionDecisionCreate
 from api.people.view import person_view
@@ -123,7 +123,7 @@ def objections(request: Request, session: ReadSessionDep, who: PageSupervisorDep
 
 def _review_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy, today: date,
                  form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
-    record, person = service.record_for_supervisor(session, who, record_id)
+    record, person = get_visible_record(session, who, record_id)
     view = person_view(session, person, policy, today)
     shown = next(r for r in view.records if r.id == record.id)
     return page(request, "review.html", {"view": view, "record": shown}
@@ -144,7 +144,7 @@ def review(request: Request, record_id: IdPath, form: FormDep, session: SessionD
         data = parse(ReviewIn, form)
         replayed = submit_once(request, session, who, form, data,
                                lambda: service.review(session, who, record_id, data, policy, today))
-        _, person = service.record_for_supervisor(session, who, record_id)
+        _, person = get_visible_record(session, who, record_id)
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)
         return _review_page(request, session, who, record_id, policy, today, form, errors, error, status)

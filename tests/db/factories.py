@@ -28,3 +28,18 @@ def record(session, policy, code, points, on, violation=None, case=None, at=HOSP
     return ledger.record_points(session, "supervisor-1", PointRecordCreate(
         practitioner_code=code, institution_code=at, violation_code=violation, points=points, decision_date=on,
         case_number=case or f"{code}-{on}-{points}-{violation}", authority="北京市朝阳区医疗保障局"), policy, today)
+
+
+def audit_chain(engine, policy, records: int = 3) -> None:
+    """An emptied database whose audit log holds the entries of one person and `records` one-point records."""
+    from sqlmodel import Session
+
+    from tests.conftest import wipe
+
+    wipe(engine)
+    with Session(engine) as session:
+        institution(session)
+        person(session, policy)
+        for i in range(records):
+            record(session, policy, "D110105000001", 1, date(2025, 6, 1 + i), violation="L01")
+        session.commit()

@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-from datetime import date
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
@@ -10,21 +9,11 @@ from sqlmodel import Session
 from api.audit import GENESIS, audit, verify_chain
 from api.db.models import AuditLog
 from tests.conftest import wipe
-from tests.db.factories import institution, person, record
-
-
-def chain(engine, policy, n_records=3):
-    wipe(engine)
-    with Session(engine) as session:
-        institution(session)
-        person(session, policy)
-        for i in range(n_records):
-            record(session, policy, "D110105000001", 1, date(2025, 6, 1 + i), violation="L01")
-        session.commit()
+from tests.db.factories import audit_chain
 
 
 def test_every_change_extends_one_unbroken_chain(committed_engine, policy):
-    chain(committed_engine, policy)
+    audit_chain(committed_engine, policy)
     with Session(committed_engine) as session:
         rows = session.scalars(select(AuditLog).order_by(AuditLog.seq)).all()
         assert [r.seq for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 6
@@ -33,7 +22,7 @@ def test_every_change_extends_one_unbroken_chain(committed_engine, policy):
 
 
 def test_an_edited_entry_is_detected(committed_engine, policy):
-    chain(committed_engine, policy)
+    audit_chain(committed_engine, policy)
     with Session(committed_engine) as session:
         session.execute(update(AuditLog).where(AuditLog.seq == 4).values(actor="someone else"))
         session.commit()
@@ -43,7 +32,7 @@ def test_an_edited_entry_is_detected(committed_engine, policy):
 
 
 def test_a_removed_or_reordered_entry_is_detected(committed_engine, policy):
-    chain(committed_engine, policy)
+    audit_chain(committed_engine, policy)
     with Session(committed_engine) as session:
         session.execute(delete(AuditLog).where(AuditLog.seq == 3))
         session.commit()
@@ -53,7 +42,7 @@ def test_a_removed_or_reordered_entry_is_detected(committed_engine, policy):
 def test_an_entry_rewritten_and_the_chain_recomputed_without_the_key_is_detected(committed_engine, policy):
     from api.audit import entry_hash
 
-    chain(committed_engine, policy)
+    audit_chain(committed_engine, policy)
     with Session(committed_engine) as session:
         rows = session.scalars(select(AuditLog).where(AuditLog.seq >= 2).order_by(AuditLog.seq)).all()
         rows[0].reason = "forged"
@@ -67,7 +56,7 @@ def test_an_entry_rewritten_and_the_chain_recomputed_without_the_key_is_detected
 
 
 def test_audit_verify_command(committed_engine, policy, tmp_path, audit_settings):
-    chain(committed_engine, policy)
+    audit_chain(committed_engine, policy)
     env = {**os.environ, "POINTS_DATABASE_URL": committed_engine.url.render_as_string(hide_password=False),
            "POINTS_DATA_DIR": str(tmp_path), "POINTS_SECRET_KEY": audit_settings.secret_key}
     run = lambda: subprocess.run([sys.executable, "-m", "api.cli", "audit", "verify"], env=env,  # noqa: E731

@@ -24,23 +24,13 @@ from api.settings import Settings
 from tests.app.conftest import case
 from tests.app.test_access_matrix import MATRIX
 from tests.conftest import wipe
-from tests.db.factories import institution, person, record
+from tests.db.factories import audit_chain
 
 CODE, TIANJIN_CODE = "D110105000123", "D120104000022"
 BEIJING, TIANJIN = "北京市医保局 李科长", "天津市医保局 王科长"
 
 
 # --- a chain in the database, and the `points` command run against it --------------------------------------
-
-def make_chain(engine, policy, records=8):
-    wipe(engine)
-    with Session(engine) as session:
-        institution(session)
-        person(session, policy)
-        for i in range(records):
-            record(session, policy, "D110105000001", 1, date(2025, 6, 1 + i), violation="L01")
-        session.commit()
-
 
 def points_cli(engine, tmp_path, *args):
     """`points …` in a process of its own, with the same key as this process and a head file in tmp_path."""
@@ -57,7 +47,7 @@ def newest_seq(engine) -> int:
 
 
 def test_removing_the_newest_entries_is_detected_against_the_signed_head(committed_engine, policy, tmp_path):
-    make_chain(committed_engine, policy)
+    audit_chain(committed_engine, policy, records=8)
     saved = points_cli(committed_engine, tmp_path, "audit", "checkpoint")
     assert saved.returncode == 0, saved.stdout + saved.stderr
     line = saved.stdout.strip().splitlines()[-1]
@@ -91,7 +81,7 @@ def _rechain(session, rows, hash_of, keyed):
 @pytest.mark.parametrize("forgery", ["sha256 as before", "marked unkeyed", "another key"])
 def test_an_edited_row_with_the_chain_recomputed_without_the_key_is_detected(committed_engine, policy, tmp_path,
                                                                             forgery):
-    make_chain(committed_engine, policy)
+    audit_chain(committed_engine, policy, records=8)
     path = tmp_path / "head.jsonl"
     with Session(committed_engine) as session:
         checkpoint(session, path)
@@ -114,7 +104,7 @@ def test_an_edited_row_with_the_chain_recomputed_without_the_key_is_detected(com
 
 
 def test_a_whole_chain_rewritten_as_unkeyed_fails(committed_engine, policy, tmp_path):
-    make_chain(committed_engine, policy, records=2)
+    audit_chain(committed_engine, policy, records=2)
     with Session(committed_engine) as session:
         rows = session.scalars(select(AuditLog).order_by(AuditLog.seq)).all()
         rows[1].actor = "someone else"
@@ -126,7 +116,7 @@ def test_a_whole_chain_rewritten_as_unkeyed_fails(committed_engine, policy, tmp_
 
 
 def test_a_head_line_not_signed_with_the_key_is_refused(committed_engine, policy, tmp_path):
-    make_chain(committed_engine, policy, records=1)
+    audit_chain(committed_engine, policy, records=1)
     path = tmp_path / "head.jsonl"
     with Session(committed_engine) as session:
         point, _ = checkpoint(session, path)
@@ -142,7 +132,7 @@ def test_checkpoints_are_idempotent_private_and_written_by_the_scheduler(committ
     from scheduler.jobs import JOBS
     from scheduler.runner import Runner
 
-    make_chain(committed_engine, policy, records=1)
+    audit_chain(committed_engine, policy, records=1)
     path = head_file()
     path.unlink(missing_ok=True)
     job = next(j for j in JOBS if j.name == "audit_checkpoint")
@@ -171,7 +161,7 @@ def test_the_key_is_not_in_the_database_and_is_long_enough(committed_engine, pol
     previous = chain.settings()
     chain.configure(Settings(audit_key="k" * 32, secret_key=previous.secret_key))
     try:
-        make_chain(committed_engine, policy, records=1)
+        audit_chain(committed_engine, policy, records=1)
         with Session(committed_engine) as session:
             assert chain.verify_chain(session).ok
             assert not chain.verify_chain(session, key=chain.audit_key(previous)).ok  # POINTS_AUDIT_KEY, not derived
