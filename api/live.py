@@ -6,6 +6,7 @@ main one). On PostgreSQL a listener on the main database (api/listen.py) wakes t
 commits, and polling every `safety_interval` only backs it up; elsewhere, or while not listening, it polls every
 `interval`. Revocations and the answers for people this process changed come from the main database."""
 import asyncio
+import gc
 import logging
 import threading
 import time
@@ -70,6 +71,8 @@ class Live:
             old = self.snapshot
             snapshot.invalidate({code: stamp for code, (_, stamp) in old.dirty.items()} if old else self._pending)
             self.snapshot, self._pending = snapshot, {}
+        if old is None:  # the app is loaded: what exists now lives on, so full collections skip it (gc.freeze)
+            gc.freeze()
         log.info("eligibility snapshot: %d people in %.1f s", len(snapshot), time.perf_counter() - started)
 
     def invalidate(self, changes) -> None:

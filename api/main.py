@@ -21,10 +21,10 @@ from api.claims.routes import router as claims_router
 from api.clock import today_in_china, utcnow
 from api.dates import date_error
 from api.deps import engine_of
-from api.eligibility.fastpath import EligibilityFastPath
+from api.eligibility.fastpath import PATH, EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
-from api.live import Live, app_engine
 from api.limits import RequestLimits
+from api.live import Live, app_engine
 from api.logs import install_masking
 from api.people.routes import router as people_router
 from api.policy import load_policy
@@ -103,6 +103,16 @@ async def _lifespan(app: FastAPI):
 
 
 class PointsApp(FastAPI):
+    fast_path: EligibilityFastPath | None = None
+
+    async def __call__(self, scope, receive, send):
+        """GET /v1/eligibility goes to its fast path before anything else (FastAPI's own per-request work
+        included); everything else, and what the fast path hands back, to FastAPI."""
+        if self.fast_path is not None and scope["type"] == "http" and scope["path"] == PATH \
+                and scope["method"] == "GET":
+            return await self.fast_path(scope, receive, send)
+        await super().__call__(scope, receive, send)
+
     def build_middleware_stack(self):
         """The request log outside everything, Starlette's own 500 answer included: every response has its id."""
         return RequestLog(super().build_middleware_stack())
@@ -126,8 +136,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
                           listen=settings.snapshot_listen, safety_interval=settings.snapshot_safety_interval)
     install_error_handlers(app)
     if fast_path:
-        app.add_middleware(EligibilityFastPath, main=app)
-    app.add_middleware(RequestLimits, main=app)  # added last, so it runs first: before the fast path and routing
+        app.fast_path = EligibilityFastPath(app, super(PointsApp, app).__call__)
+    app.add_middleware(RequestLimits, main=app)  # runs before routing
     # the settlement hot path first: routes are matched in order
     for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
                    catalogue_router):

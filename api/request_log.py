@@ -13,6 +13,7 @@ never interleave.
   own line.
 Times are UTC, ISO 8601 with milliseconds and `Z`."""
 import atexit
+import itertools
 import logging
 import os
 import re
@@ -96,10 +97,25 @@ def error_envelope(code: str, message: str, details: list | None = None) -> dict
 def incoming_id(headers) -> str:
     for name, value in headers:
         if name == HEADER:
-            if _VALID_ID.fullmatch(value) and not has_id_number(text := value.decode()):
-                return text
-            break
-    return os.urandom(8).hex()
+            return id_from(value)
+    return id_from(None)
+
+
+def id_from(value: bytes | None) -> str:
+    """The client's X-Request-ID when it is valid (and holds no ID number), else a new one."""
+    if value is not None and _VALID_ID.fullmatch(value) and not has_id_number(text := value.decode()):
+        return text
+    return f"{_ID_PREFIX}{next(_SERIAL) & 0xFFFFFFFF:08x}"
+
+
+# new ids: 8 random hex digits a process, then a serial (a random id per request costs a system call)
+_ID_PREFIX, _SERIAL = os.urandom(4).hex(), itertools.count(int.from_bytes(os.urandom(4)))
+
+
+def done(seconds: float, context: RequestContext, method: str, path: str, route=None) -> None:
+    """A request has been answered, taking `seconds`: counted in the summaries, or queued for its own line."""
+    if not CHECKS.add(path, method, context.status, seconds):
+        QUEUE.put((time.time() - seconds, seconds, context, method, route, path))
 
 
 class RequestLog:
@@ -109,7 +125,7 @@ class RequestLog:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started, clock = time.time(), time.perf_counter()
+        clock = time.perf_counter()
         context = RequestContext(incoming_id(scope["headers"]))
         CURRENT.set(context)
         echo = (HEADER, context.id.encode())
@@ -123,9 +139,7 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - clock
-            if not CHECKS.add(scope["path"], scope["method"], context.status, seconds):
-                QUEUE.put((started, seconds, context, scope["method"], scope.get("route"), scope["path"]))
+            done(time.perf_counter() - clock, context, scope["method"], scope["path"], scope.get("route"))
 
 
 # --- the writer thread ------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Issuing, listing and revoking tokens; the signing key; the revocation cache."""
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,6 +80,12 @@ class TokenCache:
 
     def __init__(self, max_size: int = 10_000):
         self.max_size, self._principals = max_size, {}
+        self._expiry: dict[str, tuple[Principal, float]] = {}  # the same, with the expiry as a POSIX time
+
+    def cached(self, token: str | None) -> Principal | None:
+        """A token verified before and not expired since; None otherwise (verify it)."""
+        found = self._expiry.get(token)
+        return found[0] if found is not None and found[1] > time.time() else None
 
     def verify(self, key: bytes, token: str, now) -> Principal:
         principal = self._principals.get(token)
@@ -86,7 +93,9 @@ class TokenCache:
             principal = verify(key, token, now)
             if len(self._principals) >= self.max_size:
                 self._principals.clear()
+                self._expiry.clear()
             self._principals[token] = principal
+            self._expiry[token] = (principal, principal.expires_at.timestamp())
         elif principal.expires_at <= now:
             raise Unauthorized("token expired", "TOKEN_EXPIRED")
         return principal

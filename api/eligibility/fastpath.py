@@ -1,15 +1,20 @@
-"""GET /v1/eligibility answered before FastAPI's routing and dependency injection.
+"""GET /v1/eligibility answered before FastAPI, its middleware and its routing.
 
-Settlement systems call it for every claim, so it runs as a small ASGI middleware. The FastAPI route of the same
-path documents it (OpenAPI) and answers identically, through the same `answer_query`, when the middleware is not
-installed."""
+Settlement systems call it for every claim, so `PointsApp.__call__` hands it the request first: it reads the
+headers once, makes the request id, answers a well-formed check of someone in the snapshot from pre-rendered
+bytes, and counts the request in the log's per-second summary. Everything else goes through `answer_query`, as
+the documented FastAPI route of the same path answers (the route serves it when the fast path is not installed,
+and answers `known_at`, which the fast path hands it)."""
+import logging
 from datetime import date, datetime
+from time import perf_counter
 from urllib.parse import unquote_plus
 
 from fastapi.concurrency import run_in_threadpool
 from pydantic_core import to_json
 from sqlalchemy.exc import OperationalError
 
+from api import request_log
 from api.auth.tokens import Role
 from api.dates import query_day
 from api.deps import authenticate_state, check_role
@@ -18,10 +23,12 @@ from api.eligibility.known_at import query_known_at
 from api.eligibility.repository import load_ledgers_by_code
 from api.errors import InvalidRequest
 from api.live import app_engine, read_session
-from api.request_log import error_envelope
+from api.request_log import CURRENT, RequestContext, error_envelope, note_actor
+from points.dates import parse_day
 from points.errors import DomainError
 from points.privacy import mask_id_numbers
 
+logger = logging.getLogger("points.eligibility")
 PATH = "/v1/eligibility"
 _TRUE, _FALSE = {"1", "true", "on", "yes", "t", "y"}, {"0", "false", "off", "no", "f", "n"}
 ROLES = (Role.SETTLEMENT, Role.SUPERVISOR)
@@ -96,6 +103,11 @@ def refuse_repeated(raw_query: bytes) -> None:
         raise exc
 
 
+def asks_known_at(query_string: bytes) -> bool:
+    """`known_at` is given (perhaps percent-encoded): answered from the ledger by the general route."""
+    return (b"known_at" in query_string or b"%" in query_string) and "known_at" in _query(query_string)[0]
+
+
 def token_of(headers) -> str | None:
     api_key = None
     for name, value in headers:
@@ -113,30 +125,110 @@ def error_body(exc: DomainError) -> tuple[int, bytes]:
 
 
 class EligibilityFastPath:
-    def __init__(self, app, main):
-        self.app, self.main = app, main
+    """GET /v1/eligibility in front of everything else (`PointsApp.__call__` hands it the request before FastAPI,
+    Starlette's middleware and routing): it makes the request's id, logs it, and answers. A well-formed check
+    of someone in the snapshot is answered from pre-rendered bytes; anything else (an error, someone this process
+    changed, no snapshot yet) through `answer_query`, as the route answers. A request with a body, an
+    oversized head or `known_at` goes to the general stack (`general`), which answers it."""
+
+    def __init__(self, main, general):
+        self.main, self.general = main, general
+        self.live, self.tokens = main.state.live, main.state.tokens
+        self.state = main.state._state  # the app's state as a dict: settings may be replaced (tests do)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
-            return await self.app(scope, receive, send)
+        query_string = scope["query_string"]
+        size, token, api_key, request_id, body = len(query_string) + len(scope["raw_path"]) + 16, None, None, None, False
+        for name, value in scope["headers"]:
+            size += len(name) + len(value) + 4
+            if name == b"x-api-key":
+                api_key = value
+            elif name == b"authorization":
+                token = value
+            elif name == b"x-request-id":
+                request_id = value
+            elif name == b"content-length" and value != b"0" or name == b"transfer-encoding":
+                body = True
+        if body or size > self.state["settings"].max_header_bytes or asks_known_at(query_string):
+            return await self.general(scope, receive, send)
+        clock = perf_counter()
+        context = RequestContext(request_log.id_from(request_id))
+        CURRENT.set(context)
+        token = token_of(scope["headers"]) if token is not None or api_key is None else api_key.decode("latin-1")
+        try:
+            answer = self.snapshot_answer(token, query_string)
+            if answer is not None:
+                status = 200
+            else:
+                status, answer = self.refused(scope, token) or await self.answer(token, query_string)
+        except Exception:
+            logger.exception("GET /v1/eligibility failed")
+            status, answer = 500, to_json(error_envelope("INTERNAL_ERROR", "the server failed; retry or report "
+                                                                           f"request {context.id}"))
+        context.status = status
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer)),
+            (request_log.HEADER, context.id.encode())]})
+        await send({"type": "http.response.body", "body": answer})
+        request_log.done(perf_counter() - clock, context, "GET", PATH)
+
+    def snapshot_answer(self, token: str | None, query_string: bytes) -> bytes | None:
+        """The answer's bytes when the request is well formed, allowed, and about someone the snapshot holds as
+        sent; None for anything else (answered by `answer_query`, errors included)."""
+        live = self.live
+        snapshot, principal = live.snapshot, self.tokens.cached(token)
+        if snapshot is None or principal is None or principal.role not in ROLES or principal.id in live.revoked:
+            return None
+        code = day_text = emergency = None
+        for pair in query_string.split(b"&"):
+            name, _, value = pair.partition(b"=")
+            if name == b"code" and code is None:
+                code = value
+            elif name == b"date" and day_text is None:
+                day_text = value
+            elif name == b"emergency" and emergency is None:
+                emergency = value
+            else:  # a repeat, another parameter, an encoded name: as the route reads them
+                return None
+        if code is None or day_text is None or (text := code.decode("latin-1")) in snapshot.dirty:
+            return None
+        if emergency is None or emergency == b"false" or emergency == b"true":
+            emergency = emergency == b"true"
+        elif (emergency := emergency.decode("latin-1").lower()) in _TRUE or emergency in _FALSE:
+            emergency = emergency in _TRUE
+        else:
+            return None
+        try:
+            day = parse_day(day_text.decode("latin-1"))
+        except DomainError:
+            return None
+        number = snapshot.state(text, day.toordinal())  # None unless the code is well formed as sent
+        if number is None:
+            return None
+        note_actor(principal)
+        return b'{"code":"%s","date":"%s",%s' % (code, day_text, snapshot.tail(number, text, day, emergency))
+
+    def refused(self, scope, token: str | None) -> tuple[int, bytes] | None:
+        """The error a request that is not answered from the snapshot gets before it is answered, if any."""
         query, repeated = _query(scope["query_string"])
-        if "known_at" in query:  # as known at an instant: derived from the database by the general route
-            return await self.app(scope, receive, send)
-        token = token_of(scope["headers"])
         try:
             try:
                 if repeated:
                     refuse_repeated(scope["query_string"])
-                emergency = parse_bool(query.get("emergency", "false"))
+                parse_bool(query.get("emergency", "false"))
             except DomainError:  # as on the route: a request that may not ask hears that first
                 check_role(authenticate_state(self.main.state, token), ROLES)
                 raise
-            status, body = 200, await answer_query(self.main, token, query.get("code"), query.get("date"), emergency)
         except DomainError as exc:
-            status, body = error_body(exc)
+            return error_body(exc)
+        return None
+
+    async def answer(self, token: str | None, query_string: bytes) -> tuple[int, bytes]:
+        query = _query(query_string)[0]
+        try:
+            return 200, await answer_query(self.main, token, query.get("code"), query.get("date"),
+                                           parse_bool(query.get("emergency", "false")))
+        except DomainError as exc:
+            return error_body(exc)
         except OperationalError:
-            status, body = 503, to_json(error_envelope("DATABASE_UNAVAILABLE",
-                                                       "the database is not reachable; retry shortly"))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+            return 503, to_json(error_envelope("DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly"))

@@ -105,6 +105,12 @@ class Snapshot:
             return exempted
         return plain
 
+    def tail(self, state: int, code: str, day: date, emergency: bool) -> bytes:
+        """`answer_of` as the end of a single answer's JSON, `"eligible":…,"rule":"…"}` (rendered once a state)."""
+        plain, exempted, status = self.states.answers[state]
+        exempt = emergency and exempted is not None and status in self.policy.emergency_exempt(person_region(code), day)
+        return self.states.tails[state][exempt]
+
     def verdict(self, code: str, day: date, emergency: bool) -> tuple:
         """(eligible, status, reason, until, rule) — the fields of an Answer after code and date."""
         state = self.state(code, day.toordinal())
