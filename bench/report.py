@@ -46,6 +46,19 @@ def table(results: list[dict], args) -> str:
     for n in args.workers[1:]:
         row(f"scaling, {n} workers / 1 worker", lambda r, n=n:
             f"{sub(r, n)['single']['rps'] / sub(r, 1)['single']['rps']:.2f}×", "≥ 1.8×" if n == 2 else "")
+    def pairs(r):
+        return r["side_by_side"]
+
+    row("side by side (servers up together, loaded in turn): rounds", lambda r: str(len(pairs(r)["rounds"])))
+    row("  eligibility / L, 1 worker, each round", lambda r: ", ".join(
+        f"{x['single_ratio']:.0%}" for x in pairs(r)["rounds"]))
+    row("  eligibility / L, 1 worker, median", lambda r: f"{pairs(r)['median_single_ratio']:.0%}", "≥ 50%")
+    row("  scaling 2 / 1 workers, each round", lambda r: ", ".join(f"{x['scaling']:.2f}×" for x in pairs(r)["rounds"]))
+    row("  scaling 2 / 1 workers, median", lambda r: f"{pairs(r)['median_scaling']:.2f}×", "≥ 1.8×")
+    row("  the limit's own scaling, L at 2 / 1 workers, median", lambda r: f"{pairs(r)['median_limit_scaling']:.2f}×")
+    row("  batch / E, 1 worker, each round", lambda r: ", ".join(
+        f"{x['batch_ratio']:.2f}×" for x in pairs(r)["rounds"]))
+    row("  batch / E, 1 worker, median", lambda r: f"{pairs(r)['median_batch_ratio']:.2f}×", "≤ 1.5×")
     row("(E) batch floor, 1,000,000 lines, 1 in flight: s", lambda r: f"{base(r)['floor']['seconds']:.2f}")
     for n in args.workers:
         row(f"batch 1,000,000 lines, {n} worker(s), {n} in flight: s",

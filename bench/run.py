@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from statistics import median
 
 import httpx
 from pydantic_core import to_json
@@ -153,6 +154,33 @@ def measure_baselines(args, headers: dict, paths: list[str], bodies: list[bytes]
     return out
 
 
+def side_by_side(args, url: str, token: str, paths: list[str], bodies: list[bytes]) -> dict:
+    """The ratios again, from servers running side by side and loaded in turn (L and the subject at 1 worker, L
+    and the subject at 2 workers: how far the machine itself scales with wrk on the same cores; E, the subject's
+    batch), `--pairs` rounds: on shared cores a machine's speed drifts between runs
+    minutes apart, which a ratio of two such runs takes for a difference between the servers. Reported: each
+    round's figures and the median of each ratio."""
+    headers = {"X-API-Key": token}
+    with baseline("limit", BASELINE_PORTS["limit"]) as limit, baseline("floor", BASELINE_PORTS["floor"]) as floor, \
+            baseline("limit", BASELINE_PORTS["limit"] + 10, workers=2) as limit_two, \
+            subject(PORT, 1, service_env(url)) as one, subject(PORT + 1, 2, service_env(url)) as two:
+        one.wait_until(snapshot_loaded(1))
+        two.wait_until(snapshot_loaded(2))
+        rounds = []
+        for n in range(args.pairs):
+            log(f"side by side, round {n + 1} of {args.pairs}: L, eligibility at 1 and 2 workers, E, batch")
+            load = {name: run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
+                                  label=f"side by side {name}")["rps"]
+                    for name, server in (("limit", limit), ("one", one), ("limit_two", limit_two), ("two", two))}
+            load["floor_s"] = post_batches(floor.base, bodies, BATCH_LINES, 1)["seconds"]
+            load["batch_s"] = post_batches(one.base, bodies, BATCH_LINES, 1, headers)["seconds"]
+            rounds.append(load | {"single_ratio": load["one"] / load["limit"], "scaling": load["two"] / load["one"],
+                                  "limit_scaling": load["limit_two"] / load["limit"],
+                                  "batch_ratio": load["batch_s"] / load["floor_s"]})
+    return {"rounds": rounds} | {f"median_{k}": median(r[k] for r in rounds)
+                                 for k in ("single_ratio", "scaling", "limit_scaling", "batch_ratio")}
+
+
 def memory_without_snapshot(url: str) -> list[float]:
     """The production app's workers with the snapshot switched off: the memory "before" the snapshot."""
     with subject(PORT, 1, service_env(url, POINTS_SNAPSHOT="false")) as server:
@@ -239,6 +267,8 @@ def bench(kind: str, args) -> dict:
         except NotImplementedError as missing:  # `points serve` without --workers: reported as "—"
             log(f"skipped {workers} workers: {missing}")
             result["subject"][str(workers)] = {"skipped": str(missing)}
+    if args.pairs:
+        result["side_by_side"] = side_by_side(args, url, token, paths, bodies)
     result["load_average_after_http"] = os.getloadavg()  # other work on the machine shows here
     log("jobs over everyone")
     result["jobs"] = {k: (round(t, 2), r) for k, (t, r) in run_jobs(engine, policy).items()}
@@ -254,6 +284,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="`points serve --workers` counts to measure; 1 is always measured")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="rounds of the side-by-side measurement of the ratios (0: none)")
     parser.add_argument("--pg-url", default=os.environ.get(
         "POINTS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/points_bench"))
     args = parser.parse_args()
