@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.db.models import AuditLog
-from api.pagination import decode_cursor, keyset, paged
+from api.pagination import count, decode_cursor, keyset, paged
 
 
 class HistoryItem(BaseModel):
@@ -40,6 +40,11 @@ def person_history(session: Session, code: str, limit: int, cursor: str | None) 
     rows, next_cursor = paged(session.execute(keyset(query, [AuditLog.seq], after, limit, descending=True)).all(),
                               limit, lambda r: (r.seq,), filters)
     return [_item(r) for r in rows], next_cursor
+
+
+def count_history(session: Session, code: str) -> int:
+    """How many entries the person's history holds (from the (subject, seq) index)."""
+    return count(session, select(AuditLog.seq).where(AuditLog.subject == code))
 
 
 def describe_change(item: HistoryItem) -> str:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 app = typer.Typer(help="points: payment-eligibility scoring (医保支付资格管理).", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
@@ -54,11 +53,17 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None), reload
 
 
 @app.command()
-def scheduler(once: bool = typer.Option(False, help="catch up on every job that is due, then exit")) -> None:
+def scheduler(once: bool = typer.Option(False, help="take the lease, run every job whose period is not done, "
+                                                    "release the lease and exit: 0 done, 1 a job failed, 3 another "
+                                                    "scheduler holds the lease (nothing run)"),
+              wait: bool = typer.Option(False, help="with --once: wait up to the lease's TTL (60 s) for another "
+                                                    "scheduler's lease, then run (exit 3 if it is still held)")) -> None:
     """Run the scheduled jobs in this process. A second one started by mistake waits on standby."""
     from scheduler.main import run
 
-    run(once=once)
+    status = run(once=once, wait=wait)
+    if status:
+        raise typer.Exit(code=status)
 
 
 @app.command()
@@ -234,26 +239,79 @@ def audit_show(person: str = typer.Option(..., help="the person's code"),
 
 
 @import_app.command("practitioners")
-def import_practitioners(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-                         actor: str = typer.Option("import", help="recorded as the author of each row")) -> None:
-    """Import practitioners and registrations from CSV: code,name,category,institution_code,registered_on[,ends_on]."""
-    from api.clock import today_in_china
-    from api.db.engine import unit_of_work
-    from api.policy import current_policy
-    from api.practitioners.importer import import_practitioners as run_import
+def import_practitioners(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                    help="CSV (UTF-8 with or without BOM, or GB18030/GBK) or Excel .xlsx"),
+        actor: str = typer.Option("import", help="recorded as the author of each row"),
+        encoding: str = typer.Option(None, help="the CSV's encoding (default: UTF-8 if it reads as such, else "
+                                                "GB18030)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="check every row and write nothing to the database "
+                                                              "(the rejected rows are still written out)")) -> None:
+    """Import practitioners and registrations from CSV or Excel (.xlsx, first sheet): columns
+    code,name,category,institution_code,registered_on[,ends_on] or 编码,姓名,类别,机构编码,登记日期[,终止日期].
 
-    text = file.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    print(f"importing {max(len(text) - 1, 0)} rows from {file}", flush=True)
-    with Progress(console=console, transient=True) as progress, unit_of_work() as session:
-        task = progress.add_task("importing", total=max(len(text) - 1, 0))
-        report = run_import(session, actor, text, current_policy(), today_in_china(),
-                            on_row=lambda: progress.advance(task), source=file.name)
-    for error in report.errors:
-        console.print(f"[red]line {error.line}[/red] {error.code}: {error.message}")
+    Rows are committed in chunks of well under a second, so the service keeps working meanwhile; running the same
+    file again resumes it (rows already imported are counted as already present). Rejected rows go to
+    NAME.rejected.csv beside the file, with an `error` column, to be corrected and imported again.
+
+    Exit status: 0 every row imported or already present; 1 some rows rejected, the others imported; 2 nothing
+    imported (every row rejected, or the file unreadable or its header wrong).
+    """
+    import time
+
+    from rich.markup import escape
+    from sqlalchemy.exc import DBAPIError
+    from sqlmodel import Session
+
+    from api.clock import today_in_china
+    from api.db.engine import default_engine
+    from api.policy import current_policy
+    from api.practitioners.importer import ImportFileError, RejectedFile, import_table, open_table, rejected_path
+
+    verb = "checking" if dry_run else "importing"
+    last, committed = [time.perf_counter()], [0]
+
+    def progress(report) -> None:  # a line a second at most
+        committed[0] = report.registrations_created
+        if time.perf_counter() - last[0] >= 1:
+            last[0] = time.perf_counter()
+            done = report.registrations_created + report.already_present + report.rejected
+            print(f"  {done:,} rows{total} done in {report.seconds:.0f} s, "
+                  f"{done / max(report.seconds, 1e-3):,.0f} rows/s", flush=True)
+
+    try:
+        with open_table(file, encoding) as table, Session(default_engine(), expire_on_commit=False) as session:
+            total = f" of {table.total:,}" if table.total is not None else ""
+            print(f"{verb} {table.total if table.total is not None else 'the'} rows from {file} ({table.encoding})",
+                  flush=True)
+            rejected = RejectedFile(rejected_path(file), table.header)
+            try:
+                report = import_table(session, actor, table, current_policy(), today_in_china(), source=file.name,
+                                      dry_run=dry_run, on_chunk=progress, on_rejected=rejected.write)
+            finally:
+                rejected.close()
+    except ImportFileError as exc:
+        console.print(f"[red]{exc.code}[/red]: {escape(exc.message)}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    except DBAPIError as exc:  # the chunk under way is rolled back; those before stay
+        reason = str(exc.orig or exc).strip().splitlines()[0][:300]
+        console.print(f"[red]DATABASE_UNAVAILABLE[/red]: {escape(reason)}; {committed[0]} registrations were "
+                      "committed before; run the same file again to resume", soft_wrap=True)
+        raise typer.Exit(code=1 if committed[0] else 2) from None
+    for error in report.errors[:20]:
+        console.print(f"[red]line {error.line}[/red] {error.code}: {escape(error.message)}", soft_wrap=True)
+    if report.rejected > 20:
+        console.print(f"... and {report.rejected - 20} more")
     console.print(f"{report.rows} rows: {report.practitioners_created} practitioners and "
-                  f"{report.registrations_created} registrations created, {len(report.errors)} rows rejected")
-    if report.errors:
-        raise typer.Exit(code=1)
+                  f"{report.registrations_created} registrations {'would be ' if dry_run else ''}created, "
+                  f"{report.already_present} already present, {report.rejected} rows rejected"
+                  + (" (dry run: nothing written)" if dry_run else ""), soft_wrap=True)
+    console.print(f"{report.seconds:.1f} s, {report.rows / max(report.seconds, 1e-3):,.0f} rows/s, "
+                  f"{report.chunks} chunk{'' if report.chunks == 1 else 's'}", soft_wrap=True)
+    if rejected.rows:
+        console.print(f"rejected rows written to {escape(str(rejected.path))}", soft_wrap=True)
+    if report.exit_code:
+        raise typer.Exit(code=report.exit_code)
 
 
 if __name__ == "__main__":

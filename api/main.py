@@ -1,17 +1,18 @@
-"""The FastAPI application. Every failure answers `{"error": {"code", "message", "request_id"}}` with a 4xx/503
-status."""
+"""The FastAPI application. Every failure answers `{"error": {"code", "message", "request_id"}}` with a 4xx, 500
+or 503 status (an HTML page under /ui)."""
 import asyncio
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
+from http import HTTPStatus
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import audit as audit_chain
 from api import request_log
@@ -20,12 +21,14 @@ from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
 from api.clock import today_in_china, utcnow
 from api.dates import date_error
-from api.deps import engine_of
 from api.eligibility.fastpath import PATH, EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
+from api.feed.routes import router as feed_router
+from api.health import install_health
 from api.limits import RequestLimits
 from api.live import Live, app_engine
 from api.logs import install_masking
+from api.openapi import install_openapi
 from api.people.routes import router as people_router
 from api.policy import load_policy
 from api.request_log import RequestLog, error_envelope
@@ -45,12 +48,23 @@ response carries `X-Request-ID` (yours when you send a valid one). Every POST ac
 """
 
 
-def _error(status: int, code: str, message: str, details: list | None = None, request: Request | None = None):
+def _error(status: int, code: str, message: str, details: list | None = None, request: Request | None = None,
+           headers: dict | None = None):
     """JSON for the API; the same error as an HTML page under /ui."""
     body = error_envelope(code, message, details)  # before the page too: the code goes on the log line
     if request is not None and is_page(request):
-        return error_page(request, status, code, message)
-    return JSONResponse(body, status_code=status)
+        response = error_page(request, status, code, message)
+        response.headers.update(headers or {})
+        return response
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _http_code(status: int) -> str:
+    """NOT_FOUND, METHOD_NOT_ALLOWED, ...: the status's name, as an error code."""
+    try:
+        return HTTPStatus(status).name
+    except ValueError:
+        return "HTTP_ERROR"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -81,6 +95,30 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError):
         return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly", request=request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        """Routing's own answers (no such path 404, wrong method 405 with `Allow`) and any other HTTPException."""
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # FastAPI could not decode the body
+            return _error(422, "INVALID_REQUEST", "the body is not JSON (UTF-8)", request=request)
+        if exc.status_code == 404:
+            message = "there is nothing at this path"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed here"
+        else:
+            message = exc.detail if isinstance(exc.detail, str) else "the request was refused"
+        return _error(exc.status_code, _http_code(exc.status_code), message, request=request, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        """Anything else: 500 INTERNAL_ERROR, as the eligibility fast path answers (Starlette's server-error
+        middleware calls this, then re-raises so the server logs the exception)."""
+        context = request_log.CURRENT.get()
+        message = f"the server failed; retry or report request {context.id if context else ''}".rstrip()
+        try:
+            return _error(500, "INTERNAL_ERROR", message, request=request)
+        except Exception:  # noqa: BLE001 - the error page itself failed: the JSON answer is always possible
+            return JSONResponse(error_envelope("INTERNAL_ERROR", message), status_code=500)
 
 
 @asynccontextmanager
@@ -135,23 +173,16 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
                           policy=app.state.policy, read_url=settings.read_database_url,
                           listen=settings.snapshot_listen, safety_interval=settings.snapshot_safety_interval)
     install_error_handlers(app)
+    install_openapi(app)  # every operation's errors, with the ErrorEnvelope schema and examples
     if fast_path:
         app.fast_path = EligibilityFastPath(app, super(PointsApp, app).__call__)
     app.add_middleware(RequestLimits, main=app)  # runs before routing
     # the settlement hot path first: routes are matched in order
     for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
-                   catalogue_router):
+                   feed_router, catalogue_router):
         app.include_router(router)
     install_pages(app)
-
-    @app.get("/healthz", tags=["ops"], summary="Liveness, database reachability and the eligibility snapshot")
-    def healthz(request: Request) -> dict:
-        with engine_of(request).connect() as conn:
-            conn.execute(text("SELECT 1"))
-        live = request.app.state.live
-        snapshot = {"people": len(live.snapshot), "version": live.snapshot.version} if live.snapshot else None
-        return {"status": "ok", "snapshot": snapshot, "refresh_error": live.last_refresh_error}
-
+    install_health(app)  # /healthz (liveness, from memory) and /readyz (the database, with a deadline)
     return app
 
 

@@ -1,5 +1,6 @@
 """One paging style for every list: `?limit=1..1000&cursor=<opaque>` answers
-`{"items": [...], "next_cursor": "<opaque>" | null}`.
+`{"items": [...], "next_cursor": "<opaque>" | null, "next": "<URL of the next page>" | null, "total": n | null}`
+(`Page.of`; `total` only where a count is cheap: an indexed filter over a small set, such as one person's rows).
 
 Pages are read by keyset (`WHERE key > last ORDER BY key LIMIT n+1`): a page costs the same at any depth, there
 are no offsets, and rows inserted during a walk are never repeated. A cursor is base64url JSON holding the last
@@ -11,10 +12,12 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from api.errors import InvalidRequest
@@ -30,6 +33,31 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    next: str | None = Field(default=None, description="the next page's URL (path and query: the same filters and "
+                             "limit, with `cursor`); null on the last page", examples=[
+                                 "/v1/practitioners?status=suspended&limit=2&cursor=eyJrIjpbIkQxMTAxMDUwMDAyMDciXX0"])
+    total: int | None = Field(default=None, description="how many items the whole list holds with these filters "
+                              "(counted with each page); null on lists that may hold millions, where a count "
+                              "would scan them")
+
+    @classmethod
+    def of(cls, request: Request, items: list, next_cursor: str | None, total: int | None = None):
+        """A page of `items`, with the link to the next one (the request's own path and query, `cursor` replaced)."""
+        return cls(items=items, next_cursor=next_cursor, next=next_link(request, next_cursor), total=total)
+
+
+def next_link(request: Request, next_cursor: str | None) -> str | None:
+    """The URL (relative) of the next page: this request's path and parameters, with `cursor` (and its older name
+    `after`) replaced by `next_cursor`; None on the last page."""
+    if next_cursor is None:
+        return None
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "after")]
+    return f"{quote(request.url.path)}?{urlencode([*query, ('cursor', next_cursor)])}"
+
+
+def count(session: Session, query: Select) -> int:
+    """How many rows `query` selects (its order dropped): for `total`, on an indexed filter only."""
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 def _filters_hash(filters: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ never interleave.
   because a queued object per request that outlives the request makes the garbage collector run (a full
   collection stalled the event loop for 60 ms in a measurement). Every other request, errors included, has its
   own line.
+- The scheduler's job lines (scheduler/runner.py) are queued as ready-made dicts (`write_line`).
 Times are UTC, ISO 8601 with milliseconds and `Z`."""
 import atexit
 import itertools
@@ -215,7 +216,9 @@ class Writer:
                     flushes.append(item)
                 else:
                     try:
-                        lines.append(request_line(item) if type(item) is tuple else record_line(item))
+                        kind = type(item)
+                        lines.append(request_line(item) if kind is tuple else item if kind is dict
+                                     else record_line(item))
                     except Exception as exc:  # noqa: BLE001 - one bad record must not stop the log
                         lines.append({"time": utc(time.time()), "level": "ERROR", "logger": __name__,
                                       "message": f"a log record could not be written: {exc!r}"[:500]})
@@ -274,6 +277,14 @@ def flush(summaries: bool = False, timeout: float = 5) -> bool:
     marker = Flush(summaries)
     QUEUE.put(marker)
     return marker.done.wait(timeout)
+
+
+def write_line(line: dict) -> None:
+    """A line made elsewhere (the scheduler's job lines), written as it is: its `time` fields are UTC strings
+    (`utc()`), its values JSON-able and free of ID numbers."""
+    if WRITER.thread is None or not WRITER.thread.is_alive():
+        start()
+    QUEUE.put(line)
 
 
 class QueuedRecords(logging.Handler):

@@ -78,8 +78,8 @@ JOBS = [
         description="nightly: every claim re-evaluated against current status"),
     Job("webhook_delivery", {"trigger": "interval", "seconds": 30}, instant,
         lambda c: run_webhooks(c.engine, c.clock, Allowlist(get_settings().webhook_allow)), record_idle=False,
-        description="every 30 s: fan new status events out to subscriptions, send due webhooks (signed, retried "
-                    "with backoff, only to allowlisted destinations)"),
+        description="every 30 s: fan new status events out to subscriptions, send due webhooks in batches of up "
+                    "to 100 events (signed, retried with backoff, only to allowlisted destinations)"),
     Job("audit_checkpoint", {"trigger": "interval", "minutes": 5}, instant, checkpoint_audit_head, record_idle=False,
         description="every 5 minutes: the audit chain's signed head appended to the head file, if it moved"),
 ]

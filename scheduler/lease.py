@@ -40,6 +40,12 @@ class Lease:
         row = session.get(SchedulerLease, self.name)
         return row.holder if row is not None and row.expires_at > now else None
 
+    def current(self, now: datetime) -> tuple[str, datetime] | None:
+        """(holder, expires_at) while someone holds the lease, else None."""
+        with Session(self.engine) as session:
+            row = session.get(SchedulerLease, self.name)
+            return (row.holder, row.expires_at) if row is not None and row.expires_at > now else None
+
     def release(self) -> None:
         with Session(self.engine) as session:
             session.execute(update(SchedulerLease).where(SchedulerLease.name == self.name,

@@ -1,17 +1,26 @@
 """Runs a job for its period at most once across every scheduler: the lease says who acts, and the job_run
-row (unique per job and period) is written in the same transaction as the job's work."""
+row (unique per job and period) is written in the same transaction as the job's work.
+
+Each run that reaches its period writes one JSON line through the API's log writer (api/request_log.py):
+`time` and `ended_time` (UTC), `job`, `period_china` (the period's label, in China time), `duration_ms`,
+`outcome` (`ok`, `error`, or `skipped` when the period was already done), `state`, `counts` (what the job
+returned), `error` and `error_message` on failure, and `runner`. A standby runner writes no job lines."""
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from api import request_log
 from api.clock import utcnow
 from api.db.models import JobRun
 from points import Policy
+from points.errors import DomainError
+from points.privacy import mask_id_numbers
 from scheduler.jobs import JOBS, Job, JobContext
 from scheduler.lease import Lease
 
@@ -39,15 +48,23 @@ class Runner:
 
     def run(self, job: Job) -> str:
         """'standby' (not the leader), 'done' (period already run), 'succeeded', 'idle' or 'failed'."""
-        now = self.clock()
+        now, started = self.clock(), time.perf_counter()
         if not self.lease.hold(now):
+            if self.leader:
+                log.warning("%s lost the scheduler lease: standing by", self.name)
             self.leader = False
             return "standby"
         period = job.period(now)
         run_id = None
         if job.record_idle:
-            run_id = self._claim(job, period, now)
+            try:
+                run_id = self._claim(job, period, now)
+            except Exception as exc:  # the database went away between the lease and the claim
+                log.exception("job %s could not claim its period (period_china %s)", job.name, period)
+                self._line(job, period, now, started, "failed", error=exc)
+                return "failed"
             if run_id is None:
+                self._line(job, period, now, started, "done")
                 return "done"
         try:
             with Session(self.engine, expire_on_commit=False) as session:
@@ -59,14 +76,29 @@ class Runner:
                                        started_at=now, finished_at=self.clock(), detail=json.dumps(result)))
                 session.commit()
         except Exception as exc:
-            log.exception("job %s (%s) failed", job.name, period)
+            log.exception("job %s failed (period_china %s)", job.name, period)
             if run_id is not None:
                 with Session(self.engine) as session:
                     self._finish(session, run_id, "failed", {"error": repr(exc)[:1000]})
                     session.commit()
+            self._line(job, period, now, started, "failed", error=exc)
             return "failed"
-        log.info("job %s (%s): %s", job.name, period, result)
-        return "succeeded" if run_id is not None or any(result.values()) else "idle"
+        state = "succeeded" if run_id is not None or any(result.values()) else "idle"
+        self._line(job, period, now, started, state, result)
+        return state
+
+    def _line(self, job: Job, period: str, now: datetime, started: float, state: str, result: dict | None = None,
+              error: Exception | None = None) -> None:
+        """The run's JSON line (see the module's docstring)."""
+        seconds = time.perf_counter() - started
+        line = {"time": request_log.utc(now.timestamp()), "job": job.name, "period_china": period,
+                "ended_time": request_log.utc(now.timestamp() + seconds), "duration_ms": round(seconds * 1000, 3),
+                "outcome": "error" if error is not None else "skipped" if state == "done" else "ok", "state": state,
+                "counts": json.loads(json.dumps(result or {}, default=str)), "runner": self.name}
+        if error is not None:
+            line["error"] = error_code(error)
+            line["error_message"] = mask_id_numbers(repr(error))[:500]
+        request_log.write_line(line)
 
     def _claim(self, job: Job, period: str, now: datetime) -> int | None:
         """Insert this period's run, or take over a failed or stale one. None: someone has it or had it."""
@@ -97,3 +129,14 @@ class Runner:
     def _finish(self, session: Session, run_id: int, state: str, detail: dict) -> None:
         session.execute(update(JobRun).where(JobRun.id == run_id).values(
             state=state, finished_at=self.clock(), detail=json.dumps(detail, default=str, ensure_ascii=False)))
+
+
+def error_code(exc: Exception) -> str:
+    """The code a job line reports: the domain's own, else what the API would answer for the same failure."""
+    if isinstance(exc, DomainError):
+        return exc.code
+    if isinstance(exc, OperationalError):
+        return "DATABASE_UNAVAILABLE"
+    if isinstance(exc, IntegrityError):
+        return "CONCURRENT_CONFLICT"
+    return "JOB_FAILED"

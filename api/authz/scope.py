@@ -9,7 +9,7 @@ from sqlalchemy import exists, false, func, or_, select, true
 from sqlmodel import Session
 
 from api.auth.tokens import Principal, Role
-from api.db.models import Institution, PointRecord, Practitioner, Registration
+from api.db.models import Institution, PointRecord, Practitioner, Registration, StatusEvent
 from api.errors import InvalidRequest, NotFound
 from points.codes import check_person_code_shape, parse_institution_code
 
@@ -32,6 +32,33 @@ def visible_people(who: Principal):
             return true()
         return or_(in_region(Practitioner.region, who), exists(registered.where(in_region(Institution.region, who))))
     return false()
+
+
+def regional_people(who: Principal):
+    """WHERE clause on Practitioner for the status feed and the standings export: a settlement system or a
+    supervisor sees the people of its region and those registered (now or ever) at an institution of its region
+    (多点执业: that region pays their services too). Other roles see no one there."""
+    if who.role not in (Role.SETTLEMENT, Role.SUPERVISOR):
+        return false()
+    if not who.region_prefix:
+        return true()
+    registered = select(Registration.id).join(Institution).where(Registration.practitioner_id == Practitioner.id,
+                                                                 in_region(Institution.region, who))
+    return or_(in_region(Practitioner.region, who), exists(registered))
+
+
+def regional_events(who: Principal):
+    """WHERE clause on StatusEvent: events of the people `regional_people` lets the caller see. The event keeps
+    the person's region; people of other regions registered here are one uncorrelated set (few, against the
+    region's own), which the database builds once per query instead of looking up each event's person."""
+    if who.role not in (Role.SETTLEMENT, Role.SUPERVISOR):
+        return false()
+    if not who.region_prefix:
+        return true()
+    institutions = select(Institution.id).where(in_region(Institution.region, who))
+    from_elsewhere = (select(Practitioner.code).join(Registration, Registration.practitioner_id == Practitioner.id)
+                      .where(Registration.institution_id.in_(institutions), ~in_region(Practitioner.region, who)))
+    return or_(in_region(StatusEvent.region, who), StatusEvent.practitioner_code.in_(from_elsewhere))
 
 
 def visible_institutions(who: Principal):

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 
 from api.claims import service
 from api.claims.schemas import MAX_CLAIMS, ClaimIn, ClaimPublic, ClaimResult, ClaimState
@@ -22,7 +22,7 @@ def submit_claims(session: SessionDep, policy: PolicyDep, today: TodayDep, who: 
 
 
 @router.get("", response_model=Page[ClaimPublic], summary="Claims in a state (blocked, recovery, ...) in your region")
-def list_claims(session: ReadSessionDep, who: ClaimsClientDep,
+def list_claims(request: Request, session: ReadSessionDep, who: ClaimsClientDep,
                 status: Annotated[ClaimState | None, Query(description="blocked | recovery | payable | paid")] = None,
                 limit: LimitQuery = 100, cursor: CursorQuery = None,
                 after: Annotated[str | None, Query(max_length=512, description="older name of `cursor` (a claim id "
@@ -31,8 +31,9 @@ def list_claims(session: ReadSessionDep, who: ClaimsClientDep,
     cursor = cursor or after
     key = (int(cursor),) if cursor and cursor.isdigit() and len(cursor) <= 10 else decode_cursor(cursor, filters)
     rows, next_cursor = paged(service.list_claims(session, status, who, key, limit), limit, lambda c: (c.id,), filters)
-    return Page[ClaimPublic](items=[ClaimPublic.model_validate(r, from_attributes=True) for r in rows],
-                             next_cursor=next_cursor)
+    # no total: a national settlement system's claims may number millions
+    return Page[ClaimPublic].of(request, [ClaimPublic.model_validate(r, from_attributes=True) for r in rows],
+                                next_cursor)
 
 
 @router.post("/{ref}/payment", response_model=ClaimPublic, summary="Record that a payable claim was paid")

@@ -1,11 +1,22 @@
 """Run Alembic migrations from code: the only way the schema is made (CLI, tests and CI alike)."""
+import sys
 from pathlib import Path
 
 from alembic.config import Config
 
 from alembic import command
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def _root() -> Path:
+    """The checkout holding alembic.ini and alembic/ (an editable install, tests); for `pip install .` the copy
+    the package installs under `<prefix>/share/points` (pyproject.toml, data-files)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "alembic.ini").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "points"
+
+
+ROOT = _root()
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -393,17 +393,27 @@ class SchedulerLease(SQLModel, table=True):
 
 
 class StatusEvent(SQLModel, table=True):
-    """Outbox: a change of a person's status, written in the transaction that made it; the scheduler fans it
-    out to a delivery per matching subscription (api/webhooks/outbox.py)."""
+    """Outbox and status feed: a change of a person's standing (a status change taking effect, or a sanction
+    decided, corrected or lifted), written in the transaction that made it and numbered (`seq`) when that
+    transaction commits; the scheduler fans it out to a delivery per matching subscription
+    (api/webhooks/outbox.py)."""
 
     __tablename__ = "status_event"
+    __table_args__ = (Index("ix_status_event_seq", "seq", unique=True),  # the feed, in commit order
+                      Index("ix_status_event_region_seq", "region", "seq"))  # a region's part of it
 
     id: int | None = Field(default=None, primary_key=True)
     practitioner_code: str = Field(max_length=16, index=True)
+    kind: str = Field(default="effective", max_length=16,
+                      description="effective (status changed) | decided | corrected | lifted (a sanction)")
     previous_status: str = Field(max_length=16)
     status: str = Field(max_length=16)
+    starts_on: date | None = Field(default=None, description="first day of the status or sanction")
     until: date | None = None
     effective_on: date
+    sanction_id: int | None = Field(default=None, description="the sanction a decided/corrected/lifted event is about")
+    seq: int | None = Field(default=None, sa_type=BigInteger,
+                            description="position in the status feed, given when the transaction commits")
     cause: str = Field(max_length=200)
     region: str = Field(default="", max_length=6, description="the person's region: which subscriptions get it")
     fanned_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True,
@@ -425,6 +435,27 @@ class WebhookSubscription(SQLModel, table=True):
     deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class WebhookBatch(SQLModel, table=True):
+    """One POST to a subscription: up to 100 of its pending deliveries, in feed order, retried as one. At most
+    one batch per subscription is pending at a time (a partial unique index), so batches go out in order."""
+
+    __tablename__ = "webhook_batch"
+    __table_args__ = (Index("ix_webhook_batch_due", "state", "next_attempt_at"),
+                      Index("uq_webhook_batch_subscription_id_pending", "subscription_id", unique=True,
+                            sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")))
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="webhook_subscription.id", index=True)
+    events: int
+    state: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_delivery"
     __table_args__ = (Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
@@ -434,6 +465,8 @@ class WebhookDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="webhook_subscription.id", index=True)
     event_id: int = Field(foreign_key="status_event.id")
+    batch_id: int | None = Field(default=None, foreign_key="webhook_batch.id", index=True,
+                                 description="the batch (POST) that carries it; None until one is made")
     state: str = Field(default="pending", max_length=16)  # pending | delivered | failed
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -13,7 +13,7 @@ from api.eligibility import service
 from api.eligibility.batch import batch_json
 from api.eligibility.fastpath import ROLES, answer_query, refuse_repeated, token_of
 from api.eligibility.repository import load_ledgers_by_code, load_standings
-from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchResult, EligibilityPublic
+from api.eligibility.schemas import MAX_BATCH, BatchLine, BatchLineError, BatchResult, EligibilityPublic
 from api.errors import AppError, InvalidRequest
 from api.live import app_engine, read_session
 
@@ -29,7 +29,11 @@ async def _authenticate_then_refuse_repeats(request: Request) -> None:
 
 @router.get("", response_model=EligibilityPublic, openapi_extra=SECURITY,
             dependencies=[Depends(_authenticate_then_refuse_repeats)],
-            summary="May this practitioner be paid for a service on this date?")
+            summary="May this practitioner be paid for a service on this date?",
+            description="医保支付资格查询。Answered from an in-memory snapshot of every person's standing, so it "
+                        "needs no database work per request; a person changed a moment ago is read from the "
+                        "database. With `known_at` the answer is derived from the ledger as it stood at that "
+                        "instant (a few queries).")
 async def eligibility(request: Request,
                       code: Annotated[str, Query(max_length=32, examples=["D110105000123"])],
                       date: Annotated[str, Query(description=f"service date, {DAY['description']}", examples=["2026-03-01"],
@@ -74,7 +78,7 @@ def _answer_batch(app, lines: list) -> bytes:
     return batch_json(lines, parser, snapshot, verdict_for, known_at_for)
 
 
-@router.post("/batch", response_model=list[BatchResult],
+@router.post("/batch", response_model=list[BatchResult | BatchLineError],
              summary=f"Eligibility for up to {MAX_BATCH:,} lines, one result per line in the same order",
              openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}},
                             **SECURITY})

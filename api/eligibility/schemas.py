@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -16,7 +17,7 @@ class EligibilityPublic(BaseModel):
     reason: str = Field(examples=["SUSPENDED"], description="ELIGIBLE, SUSPENDED, TERMINATED, UNREGISTERED, "
                         "UNKNOWN_PRACTITIONER or EMERGENCY_EXEMPT")
     until: date | None = Field(description="last day of the current state, when it has a known end")
-    rule: str = Field(examples=["threshold.suspend"], description="the rule that applied (docs/rules.md)")
+    rule: str = Field(examples=["threshold.suspend"], description="the id of the rule that applied")
     known_at: datetime | None = Field(default=None, description="echoed when asked: the answer is as the record "
                                       "stood at this instant (absent: as known now)")
 
@@ -40,13 +41,21 @@ class LineError(BaseModel):
 
 
 class BatchResult(BaseModel):
+    """The answer to a well-formed line."""
     ref: str | None
     code: str
     date: str
-    eligible: bool | None = None
-    status: Status | None = None
-    reason: str | None = None
-    until: date | None = None
-    rule: str | None = None
+    eligible: bool
+    status: Status
+    reason: str
+    until: date | None
+    rule: str
     known_at: datetime | None = Field(default=None, description="echoed when the line asked for it")
-    error: LineError | None = Field(default=None, description="set instead of an answer when the line is malformed")
+
+
+class BatchLineError(BaseModel):
+    """A malformed line: its error instead of an answer, and its fields echoed as sent (an ID number masked)."""
+    ref: Any = Field(default=None, description="as sent: any JSON value, null when absent")
+    code: Any = Field(default=None, description="as sent: any JSON value, null when absent")
+    date: Any = Field(default=None, description="as sent: any JSON value, null when absent")
+    error: LineError

@@ -86,11 +86,26 @@ def _desired_sanctions(timeline: Timeline) -> dict[tuple, dict]:
     return rows
 
 
-def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str) -> list[str]:
+_DATES = ("decided_on", "starts_on", "ends_on", "months", "months_decided")  # what a `corrected` event is about
+
+
+def _news(row: Sanction | None, values: dict) -> str | None:
+    """The status-feed kind of a change to a sanction row: `decided` (new, or back after a revocation), `lifted`
+    (cut short by a repair), `corrected` (dates or length changed), None (nothing a settlement system sees)."""
+    if row is None or row.revoked_at is not None:
+        return "decided"
+    if values.get("cut_short_by") == "repair" and row.cut_short_by != "repair":
+        return "lifted"
+    return "corrected" if any(getattr(row, k) != values[k] for k in _DATES) else None
+
+
+def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str,
+                   news: list[tuple[str, Sanction]] | None = None) -> list[str]:
     """Make the sanction rows match the timeline, slot by slot (kind, year, ordinal): a row follows its slot
     when the trigger record changes; rows that no longer follow are revoked, never deleted. Returns a
-    description of each change (with a change of length), for the notice to the person."""
-    now, changes = utcnow(), []
+    description of each change (with a change of length), for the notice to the person; `news` receives
+    (feed kind, row) for each change a settlement system sees."""
+    now, changes, news = utcnow(), [], news if news is not None else []
     existing = {(s.kind, s.year, s.ordinal): s
                 for s in session.scalars(select(Sanction).where(Sanction.practitioner_id == person_id))}
     desired = _desired_sanctions(timeline)
@@ -98,21 +113,43 @@ def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason:
         row = existing.get(key)
         months_before = None
         if row is None:
-            session.add(Sanction(practitioner_id=person_id, kind=key[0], year=key[1], ordinal=key[2],
-                                 updated_at=now, **values))
+            row = Sanction(practitioner_id=person_id, kind=key[0], year=key[1], ordinal=key[2], updated_at=now,
+                           **values)
+            session.add(row)
+            news.append(("decided", row))
         elif row.revoked_at is not None or any(getattr(row, k) != v for k, v in values.items()):
             months_before = row.months if row.revoked_at is None else None
+            kind = _news(row, values)
             for k, v in values.items():
                 setattr(row, k, v)
             row.revoked_at, row.revoked_reason, row.updated_at = None, None, now
+            if kind:
+                news.append((kind, row))
         else:
             continue
         changes.append(_described(key[0], values, months_before))
     for key, row in existing.items():
         if key not in desired and row.revoked_at is None:
             row.revoked_at, row.revoked_reason, row.updated_at = now, reason[:200], now
+            news.append(("lifted", row))
             changes.append(f"撤销{_SANCTION_ZH[key[0]]} {row.starts_on} 至 {row.ends_on}")
     return changes
+
+
+_SANCTION_STATUS = {"suspension": "suspended", "termination": "banned"}
+
+
+def emit_sanction_news(session: Session, sink: EventSink, person: Practitioner, today: date, cause: str,
+                       news: list[tuple[str, Sanction]]) -> None:
+    """One status event per sanction change, with the sanction's days: `until` is null when it does not run at
+    all (withdrawn, or cut short before its first day). Emitted before today's status change, if any."""
+    if news:
+        session.flush()  # new rows get their ids
+    for kind, row in news:
+        runs = row.revoked_at is None and row.ends_on >= row.starts_on
+        sink.emit(person.code, person.region, person.status, _SANCTION_STATUS[row.kind],
+                  row.ends_on if runs else None, today, cause, kind=kind, starts_on=row.starts_on,
+                  sanction_id=row.id)
 
 
 def _described(kind: str, values: dict, months_before: int | None = None) -> str:
@@ -135,9 +172,12 @@ def refresh_person(session: Session, person: Practitioner, policy: Policy, today
     A change of status or tally is audited with its before and after."""
     now, before = utcnow(), changes_of.standing(person)
     timeline = timeline_of(session, person, policy)
-    changes = sync_sanctions(session, person.id, timeline, reason)
+    news: list[tuple[str, Sanction]] = []
+    changes = sync_sanctions(session, person.id, timeline, reason, news)
     bump_standing(session, person)
-    apply_status(person, timeline, today, reason, EventSink(session, now))
+    sink = EventSink(session, now)
+    emit_sanction_news(session, sink, person, today, reason, news)  # decided today, starting later: told now
+    apply_status(person, timeline, today, reason, sink)
     person.ledger_version += 1
     reevaluate(session, policy, {person.code: timeline.standing}, now, actor)
     person.claims_version = person.ledger_version

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.db.models import Practitioner, Registration
 from api.eligibility.repository import load_standings
 from api.eligibility.snapshot import Snapshot
-from api.pagination import Key, keyset
+from api.pagination import Key, count, keyset
 from points import Status
 
 
@@ -23,6 +23,12 @@ def staff_page(session: Session, institution_id: int, after: Key | None, limit: 
                  [Registration.practitioner_id], after, limit)
     return session.execute(select(Practitioner.id, Practitioner.code, Practitioner.name, Practitioner.category,
                                   Practitioner.region).where(Practitioner.id.in_(ids)).order_by(Practitioner.id)).all()
+
+
+def count_staff(session: Session, institution_id: int) -> int:
+    """How many people `staff_page` lists in all (from the same registration index)."""
+    return count(session, select(Registration.practitioner_id).distinct()
+                 .where(Registration.institution_id == institution_id))
 
 
 def statuses_on(session: Session, snapshot: Snapshot | None, codes: list[str],

@@ -17,7 +17,10 @@ from points import Status
 router = APIRouter(prefix="/v1", tags=["supervision"])
 
 
-@router.post("/institutions", response_model=InstitutionPublic, status_code=201)
+@router.post("/institutions", response_model=InstitutionPublic, status_code=201,
+             summary="Register a designated institution or pharmacy (定点医药机构) in your region",
+             description="登记定点医疗机构或定点零售药店。The region must be the one its code names and lie within "
+                         "your scope.")
 def create_institution_route(body: InstitutionCreate, session: SessionDep, who: SupervisorDep, idem: IdempotencyDep):
     return idem.run(body, lambda: InstitutionPublic.model_validate(
         service.create_institution_in_scope(session, who, body), from_attributes=True))
@@ -49,8 +52,9 @@ def end_registration(registration_id: IdPath, body: RegistrationEnd, session: Se
 
 @router.get("/practitioners", response_model=Page[StaffRow],
             summary="People in your region, by status, a page at a time")
-def list_practitioners(session: SessionDep, who: SupervisorDep, policy: PolicyDep, today: TodayDep,
-                       status: Status | None = None, limit: LimitQuery = 100, cursor: CursorQuery = None):
+def list_practitioners(request: Request, session: SessionDep, who: SupervisorDep, policy: PolicyDep,
+                       today: TodayDep, status: Status | None = None, limit: LimitQuery = 100,
+                       cursor: CursorQuery = None):
     filters = {"list": "practitioners", "status": status}
     after = decode_cursor(cursor, filters, shape=(str,))
     service.bring_statuses_up_to_date(session, policy, today)
@@ -58,7 +62,7 @@ def list_practitioners(session: SessionDep, who: SupervisorDep, policy: PolicyDe
                               lambda r: (r.code,), filters)
     items = [StaffRow(code=p.code, name=p.name, category=p.category, region=p.region, status=p.status,
                       until=p.status_until, status_as_of=p.status_as_of) for p in rows]
-    return Page[StaffRow](items=items, next_cursor=next_cursor)
+    return Page[StaffRow].of(request, items, next_cursor)  # no total: a region may hold millions of people
 
 
 @router.get("/practitioners/export.csv", summary="CSV export of people in your region, by status (streamed)",
@@ -123,10 +127,10 @@ def add_repair(code: str, body: RepairCreate, session: SessionDep, who: Supervis
 
 
 @router.get("/objections", response_model=Page[ObjectionView], summary="Objections to review, in your region")
-def list_objections(session: SessionDep, who: SupervisorDep, state: str = "open", limit: LimitQuery = 100,
-                    cursor: CursorQuery = None):
+def list_objections(request: Request, session: SessionDep, who: SupervisorDep, state: str = "open",
+                    limit: LimitQuery = 100, cursor: CursorQuery = None):
     filters = {"list": "objections", "state": state}
     rows, next_cursor = paged(service.objections(session, who, state, decode_cursor(cursor, filters), limit), limit,
                               lambda r: (r.id,), filters)
-    return Page[ObjectionView](items=[ObjectionView.model_validate(o, from_attributes=True) for o in rows],
-                               next_cursor=next_cursor)
+    return Page[ObjectionView].of(request, [ObjectionView.model_validate(o, from_attributes=True) for o in rows],
+                                  next_cursor, service.count_objections(session, who, state))

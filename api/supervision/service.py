@@ -40,7 +40,7 @@ from api.ledger.schemas import (
     SuspensionDecisionCreate,
 )
 from api.ledger.status import refresh_statuses, status_clock, statuses_as_of
-from api.pagination import Key, keyset
+from api.pagination import Key, count, keyset
 from api.practitioners.service import create_institution, create_practitioner
 from api.supervision.schemas import CaseCreate, PractitionerRegister, ReviewIn
 from points import Policy, Timeline
@@ -175,6 +175,12 @@ def objections(session: Session, who: Principal, state: str = "open", after: Key
         .join(Practitioner, Practitioner.id == Objection.practitioner_id)
         .join(PointRecord, PointRecord.id == Objection.record_id)
         .where(Objection.state == state, reviewable_records(who)), [Objection.id], after, limit)).all()
+
+
+def count_objections(session: Session, who: Principal, state: str = "open") -> int:
+    """How many objections `objections` lists in all (by the state index; a region's are few)."""
+    return count(session, select(Objection.id).join(PointRecord, PointRecord.id == Objection.record_id)
+                 .where(Objection.state == state, reviewable_records(who)))
 
 
 def search_people(session: Session, who: Principal, text: str, status: str | None = None, limit: int = 50):

@@ -211,6 +211,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.REGISTRATION_END_IN_FUTURE": ("最后登记日不能晚于今天; 请在离开当天或之后办理注销。",
                                          "The last registered day cannot be after today; end a registration on "
                                          "or after the day the person leaves."),
+    "error.NOT_FOUND": ("没有这个页面。", "There is no such page."),
+    "error.METHOD_NOT_ALLOWED": ("该页面不接受这种请求方式。", "This page does not accept that kind of request."),
 }
 
 

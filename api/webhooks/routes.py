@@ -25,12 +25,14 @@ def subscribe(request: Request, body: SubscriptionIn, session: SessionDep, who: 
 
 
 @router.get("", response_model=Page[SubscriptionPublic], summary="My subscriptions")
-def subscriptions(session: SessionDep, who: ClaimsClientDep, limit: LimitQuery = 100, cursor: CursorQuery = None):
+def subscriptions(request: Request, session: SessionDep, who: ClaimsClientDep, limit: LimitQuery = 100,
+                  cursor: CursorQuery = None):
     filters = {"list": "webhooks"}
     rows = service.subscriptions(session, who, decode_cursor(cursor, filters), limit)
     items, next_cursor = paged(rows, limit, lambda r: (r.id,), filters)
-    return Page[SubscriptionPublic](items=[SubscriptionPublic.model_validate(r, from_attributes=True) for r in items],
-                next_cursor=next_cursor)
+    return Page[SubscriptionPublic].of(request, [SubscriptionPublic.model_validate(r, from_attributes=True)
+                                                 for r in items], next_cursor,
+                                       service.count_subscriptions(session, who))
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Stop a subscription (kept, marked inactive)")
@@ -41,11 +43,12 @@ def unsubscribe(subscription_id: IdPath, session: SessionDep, who: ClaimsClientD
 
 @router.get("/{subscription_id}/deliveries", response_model=Page[DeliveryPublic],
             summary="Delivery state of a subscription's events, newest first")
-def deliveries(subscription_id: IdPath, session: SessionDep, who: ClaimsClientDep,
+def deliveries(request: Request, subscription_id: IdPath, session: SessionDep, who: ClaimsClientDep,
                state: Literal["pending", "delivered", "failed"] | None = None, limit: LimitQuery = 100,
                cursor: CursorQuery = None):
     filters = {"list": "deliveries", "subscription": subscription_id, "state": state}
     rows = service.deliveries(session, who, subscription_id, state, decode_cursor(cursor, filters), limit)
     items, next_cursor = paged(rows, limit, lambda r: (r.id,), filters)
-    return Page[DeliveryPublic](items=[DeliveryPublic.model_validate(r, from_attributes=True) for r in items],
-                next_cursor=next_cursor)
+    # no total: a subscription's deliveries grow with every status change in its region, year after year
+    return Page[DeliveryPublic].of(request, [DeliveryPublic.model_validate(r, from_attributes=True) for r in items],
+                                   next_cursor)

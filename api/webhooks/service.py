@@ -11,7 +11,7 @@ from api.auth.tokens import Principal
 from api.clock import utcnow
 from api.db.models import ApiToken, WebhookDelivery, WebhookSubscription
 from api.errors import Conflict, InvalidRequest, NotFound
-from api.pagination import Key, keyset
+from api.pagination import Key, count, keyset
 from api.webhooks.destinations import Allowlist, DestinationRefused
 
 
@@ -60,6 +60,10 @@ def stop_subscriptions_of_token(session: Session, token_id: str, now: datetime) 
 def subscriptions(session: Session, who: Principal, after: Key | None, limit: int) -> list[WebhookSubscription]:
     query = select(WebhookSubscription).where(WebhookSubscription.owner == who.id)
     return list(session.scalars(keyset(query, [WebhookSubscription.id], after, limit)))
+
+
+def count_subscriptions(session: Session, who: Principal) -> int:
+    return count(session, select(WebhookSubscription.id).where(WebhookSubscription.owner == who.id))
 
 
 def deliveries(session: Session, who: Principal, subscription_id: int, state: str | None, after: Key | None,

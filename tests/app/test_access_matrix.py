@@ -50,8 +50,11 @@ MATRIX = {
     ("get", "/v1/webhooks"): ((C,), None),
     ("delete", "/v1/webhooks/{subscription_id}"): ((C,), None),
     ("get", "/v1/webhooks/{subscription_id}/deliveries"): ((C,), None),
+    ("get", "/v1/status-changes"): ((S, C), None),
+    ("get", "/v1/standings/export"): ((S, C), None),
     ("get", "/v1/violations"): (ALL, None),
     ("get", "/healthz"): ((), None),  # public
+    ("get", "/readyz"): ((), None),  # public
 }
 SCOPED = {("get", "/v1/practitioners/{code}"), ("get", "/v1/practitioners/{code}/history"), ("get", "/v1/institutions/{code}/staff"),
           ("post", "/v1/cases"), ("post", "/v1/practitioners/{code}/repairs"),

@@ -37,16 +37,18 @@ def test_init_db_demo_and_import_from_the_command_line(cli_env, tmp_path):
     assert "line 3" in out.stdout and "1 practitioners" in out.stdout and "1 rows rejected" in out.stdout
 
 
-def test_health_endpoint_reports_the_database(engine):
+def test_health_endpoint_reports_the_process(engine):
     with TestClient(create_app(engine)) as client:
         body = client.get("/healthz").json()
-        assert body["status"] == "ok" and body["refresh_error"] is None
+        assert body["status"] == "ok" and body["refresh_error"] is None and body["pid"] == os.getpid()
 
 
 def test_database_down_is_a_503_with_a_clear_code(tmp_path):
+    """Readiness fails; liveness does not (tests/app/test_health.py has the rest)."""
     down = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with TestClient(create_app(down)) as client:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
+        assert client.get("/healthz").status_code == 200
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
 

@@ -29,30 +29,58 @@ def env_for(engine, tmp_path):
             "POINTS_SECRET_KEY": audit.settings().secret_key}  # the audit key of this process's entries
 
 
-def test_an_import_killed_mid_transaction_leaves_nothing_and_reruns_cleanly(committed_engine, tmp_path):
+def test_an_import_killed_mid_chunk_leaves_whole_chunks_and_reruns_without_duplicates(committed_engine, policy,
+                                                                                     tmp_path):
+    """An import commits a chunk at a time (well under a second each), and each chunk is all or nothing: killed
+    mid-chunk, the chunks before stay, whole (every row with its status bookkeeping and the chunk's audit entry),
+    and nothing of that one; run again, it finds those rows present and imports the rest once."""
+    import json
+
+    from api.db.models import AuditLog, Institution, Registration
+    from api.practitioners.importer import import_practitioners
+    from tests.conftest import TODAY
+
     wipe(committed_engine)
+    header = "code,name,category,institution_code,registered_on\n"
     with Session(committed_engine) as session:
         institution(session)
+        institution(session, "H11010500002")
         session.commit()
-    csv = tmp_path / "staff.csv"
-    csv.write_text("code,name,category,institution_code,registered_on\n" + "".join(
-        f"D110105{n:06d},员工{n},medical,H11010500001,2025-01-01\n" for n in range(1, 1201)), encoding="utf-8")
+        import_practitioners(session, "import", [header] + [  # 1,200 people (new: written in bulk)
+            f"D110105{n:06d},员工{n},medical,H11010500001,2025-01-01\n" for n in range(1, 1201)], policy, TODAY)
+    csv = tmp_path / "staff.csv"  # the same people at a second institution: known people go one by one (slow)
+    csv.write_text(header + "".join(f"D110105{n:06d},员工{n},medical,H11010500002,2025-03-01\n"
+                                    for n in range(1, 1201)), encoding="utf-8")
     command = [sys.executable, "-m", "api.cli", "import", "practitioners", str(csv)]
     proc = subprocess.Popen(command, env=env_for(committed_engine, tmp_path), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout.readline().startswith("importing 1200 rows")
-    time.sleep(1)  # well into the rows (about 15 ms each), far from the end
+    progress = proc.stdout.readline()  # the first progress line, after a second: some chunks are committed
+    assert " rows of 1,200 done in " in progress, progress
     assert proc.poll() is None, "the import finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
+
+    def at_second(session):
+        return select(Registration.practitioner_id).join(Institution).where(Institution.code == "H11010500002")
+
     with Session(committed_engine) as session:
-        assert session.scalar(select(func.count()).select_from(Practitioner)) == 0
+        registered = session.scalars(at_second(session)).all()
+        chunks = [json.loads(d) for d in session.scalars(select(AuditLog.detail).where(
+            AuditLog.action == "import.practitioners", AuditLog.entity_id == "staff.csv"))]
+        versions = set(session.scalars(select(Practitioner.ledger_version).where(
+            Practitioner.id.in_(at_second(session)))))
         assert verify_chain(session).ok
+    assert int(progress.split()[0].replace(",", "")) <= len(registered) < 1200
+    assert len(registered) == sum(c["registrations_created"] for c in chunks)  # no chunk half-written
+    assert versions == {2}  # each with its re-derivation
     rerun = subprocess.run(command, env=env_for(committed_engine, tmp_path), capture_output=True, text=True,
                            timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{len(registered)} already present, 0 rows rejected" in rerun.stdout, rerun.stdout
     with Session(committed_engine) as session:
-        assert session.scalar(select(func.count()).select_from(Practitioner)) == 1200
+        registered = session.scalars(at_second(session)).all()
+        assert len(registered) == len(set(registered)) == 1200
         assert verify_chain(session).ok
 
 

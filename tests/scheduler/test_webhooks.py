@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.clock import utcnow
-from api.db.models import WebhookDelivery, WebhookSubscription
+from api.db.models import WebhookBatch, WebhookDelivery, WebhookSubscription
 from api.webhooks import delivery as module
 from api.webhooks.destinations import Allowlist
 from api.webhooks.outbox import fan_out
@@ -72,9 +72,15 @@ def deliver_due(engine, clock, **options):
     return module.deliver_due(engine, clock, LOCAL, **options)
 
 
-def delivery(engine):
+def batch(engine):
+    """The one batch (POST) made: here, of the two events of one record (suspension decided, and started)."""
     with Session(engine) as session:
-        return session.scalars(select(WebhookDelivery)).one()
+        return session.scalars(select(WebhookBatch)).one()
+
+
+def deliveries(engine):
+    with Session(engine) as session:
+        return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
 
 
 def test_a_failing_receiver_gets_retried_with_backoff_until_it_recovers(engine, policy, receiver):
@@ -85,26 +91,33 @@ def test_a_failing_receiver_gets_retried_with_backoff_until_it_recovers(engine, 
     clock = lambda: now  # noqa: E731
 
     assert deliver_due(engine, clock) == {"attempted": 1, "delivered": 0, "failed_attempts": 1}
-    first = delivery(engine)
-    assert (first.state, first.attempts, first.last_status) == ("pending", 1, 500)
+    first = batch(engine)
+    assert (first.state, first.attempts, first.last_status, first.events) == ("pending", 1, 500, 2)
     assert timedelta(seconds=10) <= first.next_attempt_at - now <= timedelta(seconds=11)
     assert deliver_due(engine, clock)["attempted"] == 0  # not due yet
 
     now += timedelta(seconds=12)
     assert deliver_due(engine, clock)["failed_attempts"] == 1
-    second = delivery(engine)
+    second = batch(engine)
     assert timedelta(seconds=20) <= second.next_attempt_at - now <= timedelta(seconds=22)
 
     now += timedelta(seconds=25)
     assert deliver_due(engine, clock)["delivered"] == 1
-    done = delivery(engine)
+    done = batch(engine)
     assert (done.state, done.attempts, done.last_status, done.last_error) == ("delivered", 3, 200, None)
+    assert [(d.state, d.attempts, d.batch_id) for d in deliveries(engine)] == [("delivered", 3, done.id)] * 2
     assert deliver_due(engine, clock)["attempted"] == 0
 
+    assert len({body for _, body in receiver.received}) == 1  # each retry sent the same batch
     headers, body = receiver.received[-1]
-    event = json.loads(body)
-    assert (event["type"], event["practitioner_code"], event["previous_status"], event["status"], event["until"]) == (
-        "status.changed", CODE, "normal", "suspended", "2026-03-10")
+    payload = json.loads(body)
+    assert (payload["version"], payload["batch_id"], headers["X-Points-Batch"]) == (2, done.id, str(done.id))
+    decided, started = payload["events"]
+    assert (decided["type"], decided["status"], decided["starts_on"], decided["until"]) == (
+        "sanction.decided", "suspended", "2026-02-11", "2026-03-10")
+    assert (started["type"], started["practitioner_code"], started["previous_status"], started["status"],
+            started["until"]) == ("status.changed", CODE, "normal", "suspended", "2026-03-10")
+    assert decided["seq"] < started["seq"]
     t, v1 = (part.split("=", 1)[1] for part in headers["X-Points-Signature"].split(","))
     assert hmac.compare_digest(v1, hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest())
 
@@ -134,7 +147,8 @@ def test_after_the_last_attempt_a_delivery_is_marked_failed(engine, policy):
         for _ in range(module.MAX_ATTEMPTS):
             deliver_due(engine, lambda: now)
             now += timedelta(hours=2)
-        assert (delivery(engine).state, delivery(engine).attempts) == ("failed", module.MAX_ATTEMPTS)
+        assert (batch(engine).state, batch(engine).attempts) == ("failed", module.MAX_ATTEMPTS)
+        assert {(d.state, d.attempts) for d in deliveries(engine)} == {("failed", module.MAX_ATTEMPTS)}
         assert deliver_due(engine, lambda: now)["attempted"] == 0
     finally:
         dead.close()
@@ -145,5 +159,5 @@ def test_subscriptions_receive_only_their_region(engine, policy, receiver):
     seed(engine, policy, CODE)  # a Beijing physician: registration and suspension both change the status
     record(engine, policy, CODE, 9, date(2026, 2, 10), date(2026, 2, 11))
     with Session(engine) as session:
-        assert fan_out(session, utcnow()) == 2
+        assert fan_out(session, utcnow()) == 3  # registered; suspension decided; suspended
         assert session.scalars(select(WebhookDelivery)).all() == []

@@ -187,7 +187,7 @@ def walk(api, spec: Spec, limit, after_first_page=None) -> list:
         r = get_page(api, spec, limit, cursor)
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= limit
+        assert set(body) == {"items", "next_cursor", "next", "total"} and len(body["items"]) <= limit
         items += [item[spec.key] for item in body["items"]]
         pages += 1
         if pages == 1 and after_first_page:
@@ -261,7 +261,8 @@ def test_every_list_pages_by_cursor_and_none_takes_an_offset(api):
         assert "offset" not in params and "cursor" in params, path
         assert params["limit"]["schema"]["maximum"] == 1000 and params["limit"]["schema"]["minimum"] == 1, path
         ref = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-        assert set(spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]) == {"items", "next_cursor"}
+        assert set(spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]) == {
+            "items", "next_cursor", "next", "total"}
 
 
 def test_limits_outside_1_to_1000_are_refused(api, people):
