@@ -22,7 +22,6 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api.auth.service import issue_token
@@ -32,20 +31,13 @@ from api.db.engine import make_engine
 from api.db.models import Institution
 from api.policy import load_policy
 from bench.build import build, codes_by_status, settle
-from bench.run import PORT, RESULTS, SECRET, fresh_database, log, start_server
+from bench.run import PORT, RESULTS, SECRET, log, own_database, start_server
 
 BASE = f"http://127.0.0.1:{PORT}"
 
 
 def database(kind: str, pg_url: str) -> str:
-    """A fresh database of its own (not bench/run.py's)."""
-    if kind == "sqlite":
-        RESULTS.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{RESULTS / 'exports.db'}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{RESULTS / 'exports.db'}"
-    url = make_url(pg_url)
-    return fresh_database(kind, url.set(database=f"{url.database}_exports").render_as_string(hide_password=False))
+    return own_database(kind, pg_url, "exports")
 
 
 def one_institution(engine) -> str:

@@ -26,7 +26,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api import audit as chain
@@ -36,21 +35,14 @@ from api.db.models import Institution, Practitioner
 from api.policy import load_policy
 from api.settings import Settings
 from bench.build import REGIONS, build
-from bench.run import RESULTS, fresh_database, log, service_env
+from bench.run import RESULTS, log, own_database, service_env
 
 WRITE_EVERY = 0.2  # seconds between the other writer's writes
 FIRST_SEQUENCE = 500_000  # new people's codes: above every code bench/build.py makes
 
 
 def database(kind: str, pg_url: str) -> str:
-    """A fresh database of its own (not bench/run.py's)."""
-    if kind == "sqlite":
-        RESULTS.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{RESULTS / 'imports.db'}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{RESULTS / 'imports.db'}"
-    url = make_url(pg_url)
-    return fresh_database(kind, url.set(database=f"{url.database}_imports").render_as_string(hide_password=False))
+    return own_database(kind, pg_url, "imports")
 
 
 def write_file(path: Path, engine, rows: int, today: date, seed: int = 11) -> None:
@@ -127,9 +119,9 @@ def bench(kind: str, args) -> dict:
         verify_seconds = time.perf_counter() - verify_started
     engine.dispose()
     waits = sorted(writer.waits)
-    result = {
+    result = {  # rows/s of the rows that arrived, not of the rows asked
         "kind": kind, "rows": args.rows, "people_before": args.people, "exit_status": status,
-        "imported": imported, "seconds": round(seconds, 1), "rows_per_s": round(args.rows / seconds),
+        "imported": imported, "seconds": round(seconds, 1), "rows_per_s": round(imported / seconds),
         "writer": {"writes": len(waits), "failed": writer.failures[:5], "failures": len(writer.failures),
                    "max_wait_s": round(waits[-1], 3) if waits else None,
                    "p50_wait_s": round(statistics.median(waits), 4) if waits else None,

@@ -71,6 +71,17 @@ def fresh_database(kind: str, pg_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def own_database(kind: str, pg_url: str, name: str) -> str:
+    """A fresh database of a benchmark's own, beside bench/run.py's: `name`.db on SQLite, <database>_`name`."""
+    if kind == "sqlite":
+        RESULTS.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{RESULTS / name}.db{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{RESULTS / name}.db"
+    url = make_url(pg_url)
+    return fresh_database(kind, url.set(database=f"{url.database}_{name}").render_as_string(hide_password=False))
+
+
 def service_env(url: str, **extra: str) -> dict:
     return {"POINTS_DATABASE_URL": url, "POINTS_SECRET_KEY": SECRET, "POINTS_DATA_DIR": str(RESULTS), **extra}
 
