@@ -145,7 +145,7 @@ class EligibilityFastPath:
                 api_key = value
             elif name == b"authorization":
                 token = value
-            elif name == b"x-request-id":
+            elif name == b"x-request-id" and request_id is None:  # the first, as the request log takes it
                 request_id = value
             elif name == b"content-length" and value != b"0" or name == b"transfer-encoding":
                 body = True

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from api.auth.tokens import Principal
 from api.authz.scope import regional_events, regional_people
 from api.db.models import Practitioner, Sanction, StatusEvent
+from api.errors import InvalidRequest
 from api.pagination import Key, decode_cursor, encode_cursor, keyset
 from api.webhooks.outbox import feed_position
 
@@ -29,7 +30,11 @@ def feed_cursor(position: int) -> str:
 def decode_position(cursor: str | None) -> int:
     """The position a feed cursor continues after (0: the beginning); 422 CURSOR_INVALID for anything else."""
     key = decode_cursor(cursor, FEED_FILTERS)
-    return key[0] if key else 0
+    if not key:
+        return 0
+    if type(key[0]) is not int or not 0 <= key[0] < 2**63:  # a hand-made cursor: no such position
+        raise InvalidRequest("the cursor is not one this API gave", "CURSOR_INVALID")
+    return key[0]
 
 
 def current_cursor(session: Session) -> str:

@@ -357,13 +357,14 @@ def _import_row(session: Session, actor: str, row: ImportRow, policy: Policy, to
 
 def _same_registration(item: _Item):
     row = item.row
-    return (Practitioner.code == item.code, Practitioner.name == row.name, Practitioner.category == row.category.value,
-            Institution.code == item.institution, Registration.starts_on == row.registered_on,
+    return (Practitioner.code == item.code, Institution.code == item.institution,
+            Registration.starts_on == row.registered_on,
             Registration.ends_on.is_(None) if row.ends_on is None else Registration.ends_on == row.ends_on)
 
 
 def _present(session: Session, item: _Item) -> bool:
-    """The row was imported before, identically."""
+    """The row's registration exists already (a known person's name and category are not changed by an import, so
+    they do not decide it: a rerun of a corrected file adds nothing twice)."""
     if item.institution is None:
         return False
     return session.scalar(select(Registration.id).join(Practitioner, Practitioner.id == Registration.practitioner_id)
@@ -539,8 +540,7 @@ def _chunk(session: Session, actor: str, items: list[_Item], institutions: _Inst
     for item in live:
         row, known = item.row, people.get(item.code)
         if known is not None:
-            if (known[1], known[2]) == (row.name, row.category.value) and (
-                    item.code, item.institution, row.registered_on, row.ends_on) in registrations:
+            if (item.code, item.institution, row.registered_on, row.ends_on) in registrations:
                 item.outcome = "present"
             else:
                 careful.append(item)

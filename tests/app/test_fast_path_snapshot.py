@@ -84,3 +84,13 @@ def test_an_expired_token_is_not_taken_from_the_cache(api, people, monkeypatch):
     monkeypatch.setattr("api.deps.utcnow", lambda: datetime.fromtimestamp(later, timezone.utc))
     r = api.client.get(url, headers=headers)
     assert (r.status_code, r.json()["error"]["code"]) == (401, "TOKEN_EXPIRED")
+
+
+def test_a_repeated_request_id_is_taken_as_the_request_log_takes_it(api, people):
+    loaded(api.app, ["D110105000123"])
+    token = api.token(Role.SETTLEMENT, "000000")
+    for url in ("/v1/eligibility?code=D110105000123&date=2026-02-20",  # the fast path
+                "/v1/eligibility?code=D110105000123&date=2026-02-20&known_at=2099-01-01T00:00:00Z"):  # the route
+        r = api.client.get(url, headers=[*token.items(), ("X-Request-ID", "first-id-0001"),
+                                          ("X-Request-ID", "second-id-0002")])
+        assert r.status_code == 200 and r.headers["x-request-id"] == "first-id-0001", url

@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import Session
 
 from api.auth.tokens import Role
+from api.feed.service import FEED_FILTERS
 from api.ledger.status import refresh_statuses
+from api.pagination import encode_cursor
 from tests.app.conftest import case
 
 CODE = "D110105000123"  # Beijing physician registered at H11010500001 (the `people` fixture)
@@ -228,7 +230,8 @@ def test_changes_elsewhere_move_an_idle_cursor_on_without_showing_anything(api, 
 
 def test_cursors_made_otherwise_are_refused(api, people):
     settle = settlement(api)
-    for bad in ("not-a-cursor", "eyJrIjpbIngiXSwiZiI6IjAifQ"):
+    huge = encode_cursor((10**30,), FEED_FILTERS)  # well formed, with the right filters, but no such position
+    for bad in ("not-a-cursor", "eyJrIjpbIngiXSwiZiI6IjAifQ", huge, encode_cursor((-1,), FEED_FILTERS)):
         r = api.client.get("/v1/status-changes", headers=settle, params={"since": bad})
         assert (r.status_code, r.json()["error"]["code"]) == (422, "CURSOR_INVALID")
     register(api, people, 1, start=601)

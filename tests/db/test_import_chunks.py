@@ -272,6 +272,19 @@ def test_running_a_file_again_finds_every_row_present(session, policy):
     assert session.scalar(select(func.count()).select_from(Registration)) == 30
 
 
+def test_a_corrected_name_or_category_does_not_make_a_present_registration_new(session, policy):
+    """A known person's name and category are not changed by an import: a rerun of a file whose row was corrected
+    there (or in the rejected file) finds the registration present instead of adding an ended one again."""
+    institution(session)
+    session.commit()
+    ended = f"D110105000100,员工0,medical,{HOSPITAL},2024-01-01,2024-06-30\n"
+    import_practitioners(session, "importer", lines(ended), policy, TODAY, pause=0)
+    for corrected in (ended.replace("员工0", "员工〇"), ended.replace("medical", "nursing")):
+        again = import_practitioners(session, "importer", lines(corrected), policy, TODAY, pause=0)
+        assert (again.already_present, again.registrations_created, again.exit_code) == (1, 0, 0)
+    assert session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
 def test_a_dry_run_checks_every_row_and_writes_nothing(committed_engine, policy):
     setting_up(committed_engine, policy)
     before = state(committed_engine)
