@@ -113,8 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         """Anything else: 500 INTERNAL_ERROR, as the eligibility fast path answers (Starlette's server-error
         middleware calls this, then re-raises so the server logs the exception)."""
-        context = request_log.CURRENT.get()
-        message = f"the server failed; retry or report request {context.id if context else ''}".rstrip()
+        message = request_log.failure_message()
         try:
             return _error(500, "INTERNAL_ERROR", message, request=request)
         except Exception:  # noqa: BLE001 - the error page itself failed: the JSON answer is always possible

@@ -95,6 +95,12 @@ def error_envelope(code: str, message: str, details: list | None = None) -> dict
     return {"error": error}
 
 
+def failure_message() -> str:
+    """The message of a 500 INTERNAL_ERROR: it names the request, whose log line holds the exception."""
+    context = CURRENT.get()
+    return f"the server failed; retry or report request {context.id if context else ''}".rstrip()
+
+
 def incoming_id(headers) -> str:
     for name, value in headers:
         if name == HEADER:

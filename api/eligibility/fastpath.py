@@ -34,13 +34,17 @@ _TRUE, _FALSE = {"1", "true", "on", "yes", "t", "y"}, {"0", "false", "off", "no"
 ROLES = (Role.SETTLEMENT, Role.SUPERVISOR)
 
 
-def parse_bool(text: str) -> bool:
+def flag(text: str) -> bool | None:
+    """`emergency` as the route reads it (true/1/yes/on/t/y, false/0/no/off/f/n, any case); None for anything else."""
     lowered = text.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise InvalidRequest(f"emergency must be true or false, got {text!r}")
+    return True if lowered in _TRUE else False if lowered in _FALSE else None
+
+
+def parse_bool(text: str) -> bool:
+    value = flag(text)
+    if value is None:
+        raise InvalidRequest(f"emergency must be true or false, got {text!r}")
+    return value
 
 
 def _from_db(app, code: str, day: date, emergency: bool) -> service.Answer:
@@ -160,11 +164,10 @@ class EligibilityFastPath:
             if answer is not None:
                 status = 200
             else:
-                status, answer = self.refused(scope, token) or await self.answer(token, query_string)
+                status, answer = await self.answer(token, query_string)
         except Exception:
             logger.exception("GET /v1/eligibility failed")
-            status, answer = 500, to_json(error_envelope("INTERNAL_ERROR", "the server failed; retry or report "
-                                                                           f"request {context.id}"))
+            status, answer = 500, to_json(error_envelope("INTERNAL_ERROR", request_log.failure_message()))
         context.status = status
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer)),
@@ -192,11 +195,9 @@ class EligibilityFastPath:
                 return None
         if code is None or day_text is None or (text := code.decode("latin-1")) in snapshot.dirty:
             return None
-        if emergency is None or emergency == b"false" or emergency == b"true":
+        if emergency is None or emergency == b"false" or emergency == b"true":  # as sent nearly always
             emergency = emergency == b"true"
-        elif (emergency := emergency.decode("latin-1").lower()) in _TRUE or emergency in _FALSE:
-            emergency = emergency in _TRUE
-        else:
+        elif (emergency := flag(emergency.decode("latin-1"))) is None:
             return None
         try:
             day = parse_day(day_text.decode("latin-1"))
@@ -208,26 +209,20 @@ class EligibilityFastPath:
         note_actor(principal)
         return b'{"code":"%s","date":"%s",%s' % (code, day_text, snapshot.tail(number, text, day, emergency))
 
-    def refused(self, scope, token: str | None) -> tuple[int, bytes] | None:
-        """The error a request that is not answered from the snapshot gets before it is answered, if any."""
-        query, repeated = _query(scope["query_string"])
+    async def answer(self, token: str | None, query_string: bytes) -> tuple[int, bytes]:
+        """Everything the snapshot does not answer, in the route's order: a repeated parameter or a bad
+        `emergency` is refused after authentication (a request that may not ask hears that first), then
+        `answer_query`."""
+        query, repeated = _query(query_string)
         try:
             try:
                 if repeated:
-                    refuse_repeated(scope["query_string"])
-                parse_bool(query.get("emergency", "false"))
-            except DomainError:  # as on the route: a request that may not ask hears that first
+                    refuse_repeated(query_string)
+                emergency = parse_bool(query.get("emergency", "false"))
+            except DomainError:
                 check_role(authenticate_state(self.main.state, token), ROLES)
                 raise
-        except DomainError as exc:
-            return error_body(exc)
-        return None
-
-    async def answer(self, token: str | None, query_string: bytes) -> tuple[int, bytes]:
-        query = _query(query_string)[0]
-        try:
-            return 200, await answer_query(self.main, token, query.get("code"), query.get("date"),
-                                           parse_bool(query.get("emergency", "false")))
+            return 200, await answer_query(self.main, token, query.get("code"), query.get("date"), emergency)
         except DomainError as exc:
             return error_body(exc)
         except OperationalError:
