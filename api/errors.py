@@ -1,6 +1,8 @@
 """Application errors: domain errors (code + message) that also name their HTTP status."""
 from points.errors import DomainError
 
+DATABASE_DOWN = "the database is not reachable; retry shortly"  # the message of 503 DATABASE_UNAVAILABLE
+
 
 class AppError(DomainError):
     status = 400

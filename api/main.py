@@ -23,6 +23,7 @@ from api.clock import today_in_china, utcnow
 from api.dates import date_error
 from api.eligibility.fastpath import PATH, EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
+from api.errors import DATABASE_DOWN
 from api.feed.routes import router as feed_router
 from api.health import install_health
 from api.limits import RequestLimits
@@ -94,7 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError):
-        return _error(503, "DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly", request=request)
+        return _error(503, "DATABASE_UNAVAILABLE", DATABASE_DOWN, request=request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -14,6 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.deps import get_read_session, get_session
+from api.errors import DATABASE_DOWN
 from api.idempotency import get_idempotency
 
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
@@ -114,7 +115,7 @@ MESSAGES = {
                          "activity date",
     "WEBHOOK_DESTINATION_NOT_ALLOWED": "host hooks.example.com is not on the webhook allowlist; ask the operator "
                                        "to allow it (POINTS_WEBHOOK_ALLOW)",
-    "DATABASE_UNAVAILABLE": "the database is not reachable; retry shortly",
+    "DATABASE_UNAVAILABLE": DATABASE_DOWN,
 }
 GENERIC_MESSAGE = "see the API guide for this code"
 AUTH_CODES = ["UNAUTHENTICATED", "TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REVOKED"]

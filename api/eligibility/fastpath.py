@@ -21,7 +21,7 @@ from api.deps import authenticate_state, check_role
 from api.eligibility import service
 from api.eligibility.known_at import query_known_at
 from api.eligibility.repository import load_ledgers_by_code
-from api.errors import InvalidRequest
+from api.errors import DATABASE_DOWN, InvalidRequest
 from api.live import app_engine, read_session
 from api.request_log import CURRENT, RequestContext, error_envelope, note_actor
 from points.dates import parse_day
@@ -226,4 +226,4 @@ class EligibilityFastPath:
         except DomainError as exc:
             return error_body(exc)
         except OperationalError:
-            return 503, to_json(error_envelope("DATABASE_UNAVAILABLE", "the database is not reachable; retry shortly"))
+            return 503, to_json(error_envelope("DATABASE_UNAVAILABLE", DATABASE_DOWN))
