@@ -213,6 +213,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                          "or after the day the person leaves."),
     "error.NOT_FOUND": ("没有这个页面。", "There is no such page."),
     "error.METHOD_NOT_ALLOWED": ("该页面不接受这种请求方式。", "This page does not accept that kind of request."),
+    "error.DATABASE_UNAVAILABLE": ("数据库暂时无法连接，请稍后重试。", "The database is not reachable; retry shortly."),
 }
 
 
