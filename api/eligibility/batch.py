@@ -3,11 +3,12 @@
 
 A batch is answered a column at a time (codes, dates, ...), in C loops over the lines rather than a Python step
 per line: each distinct code packed and bisected once in the snapshot, days compared, each line's answer the
-pre-rendered JSON fragment of its state (api/eligibility/packed.py), each line's JSON one join. Lines the
-snapshot cannot answer (people this process changed, `known_at`, unknown or malformed) go through the full line
+pre-rendered JSON fragment of its state (api/eligibility/packed.py), and the whole answer one join when every
+line is an object of the usual types (each column checked once: a join refuses a value that is not text). Lines
+the snapshot cannot answer (people this process changed, `known_at`, unknown or malformed) go through the full line
 parser and get either an answer or their own error."""
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import compress, repeat
 from operator import add, eq, ge, invert, is_, lt, not_, sub
@@ -39,16 +40,13 @@ def batch_json(lines: Sequence, parser: LineParser, snapshot: Snapshot,
     """`verdict_for(codes)`: verdicts for the lines the snapshot does not answer (people this process changed);
     `known_at_for(codes)`: for lines with `known_at` (never the snapshot: it only knows now)."""
     parts = _parts(lines, parser, snapshot)
-    slow = _where(list(map(is_, parts, repeat(None)))) if None in parts else []
-    if slow:
-        answers = answer_lines([lines[i] for i in slow], parser, verdict_for, known_at_for)
-        for i, answer in zip(slow, answers):
-            parts[i] = to_json(answer).decode()
-    if not parts:
-        return b"[]"
-    parts[0] = "[" + parts[0]
-    parts[-1] += "]"
-    return ",".join(parts).encode()
+    if type(parts) is str:  # every line answered from the snapshot
+        return parts.encode()
+    slow = _where(list(map(is_, parts, repeat(None))))
+    answers = answer_lines([lines[i] for i in slow], parser, verdict_for, known_at_for)
+    for i, answer in zip(slow, answers):
+        parts[i] = to_json(answer).decode()
+    return f"[{','.join(parts)}]".encode()
 
 
 def _where(flags) -> list[int]:
@@ -65,18 +63,13 @@ def _column(lines: Sequence, name: str, kinds: set[type], blank, slow: set[int])
     return values
 
 
-def _parts(lines: Sequence, parser: LineParser, snapshot: Snapshot) -> list[str | None]:
-    """Each line's JSON, or None for the line parser."""
+def _parts(lines: Sequence, parser: LineParser, snapshot: Snapshot) -> str | list[str | None]:
+    """The answer's JSON when the snapshot answers every line; else each line's JSON, None for the line
+    parser."""
     n, slow = len(lines), set()
-    try:
-        codes = _column(lines, "code", {str}, "", slow)
-    except TypeError:  # a line that is not an object
-        slow.update(_where([type(line) is not dict for line in lines]))
-        lines = [line if type(line) is dict else {} for line in lines]
-        codes = _column(lines, "code", {str}, "", slow)
-    texts = _column(lines, "date", {str}, "", slow)
-    emergencies = _column(lines, "emergency", {bool}, False, slow)
-    shown, opening = _refs(_column(lines, "ref", {str, type(None)}, None, slow), slow)
+    if not n:
+        return "[]"
+    lines, codes, texts, emergencies, shown, opening = _plain_columns(lines) or _columns(lines, slow)
     ordinals = _ordinals(texts, parser)
     if _NO_DAY in ordinals:
         slow.update(_where(list(map(eq, ordinals, repeat(_NO_DAY)))))
@@ -87,17 +80,49 @@ def _parts(lines: Sequence, parser: LineParser, snapshot: Snapshot) -> list[str 
     frags = list(map(by_day.__getitem__, map(ge, ordinals, days_from)))
     own = _where(list(map(lt, days_from, repeat(0))))  # more to their standing, or not for the snapshot
     slow.update(i for i in own if days_from[i] == _SLOW)
-    for i, frag in _own_fragments([i for i in own if i not in slow], codes, ordinals, days_from, emergencies,
-                                  snapshot):
-        if frag is None:
-            slow.add(i)
-        else:
-            frags[i] = frag
-    parts = list(map("".join, zip(repeat(opening[0], n), shown, repeat(opening[1], n), codes,
-                                  repeat('","date":"', n), texts, repeat('",', n), frags, repeat("}", n))))
-    for i in slow:
-        parts[i] = None
-    return parts
+    _own_fragments([i for i in own if i not in slow] if slow else own, codes, ordinals, days_from, emergencies,
+                   snapshot, frags, slow)
+    parts = [None] * (9 * n)  # one join over the pieces of every line
+    parts[0::9], parts[1::9], parts[2::9], parts[3::9] = [opening[0]] * n, shown, [opening[1]] * n, codes
+    parts[4::9], parts[5::9], parts[6::9], parts[7::9] = ['","date":"'] * n, texts, ['",'] * n, frags
+    parts[8::9] = ["},"] * n
+    if not slow:  # the whole array in one join
+        parts[0], parts[-1] = "[" + parts[0], "}]"
+        return "".join(parts)
+    return [None if i in slow else "".join(parts[9 * i:9 * i + 8]) + "}" for i in range(n)]
+
+
+def _plain_columns(lines: Sequence) -> tuple | None:
+    """The columns when every line is an object of the usual types whose ref is short plain text (the common
+    case: a check per column instead of per value); None otherwise."""
+    try:  # dict.get refuses a line that is not an object, a join anything that is not a string
+        codes = list(map(dict.get, lines, repeat("code")))
+        texts = list(map(dict.get, lines, repeat("date")))
+        refs = list(map(dict.get, lines, repeat("ref")))
+        "".join(codes), "".join(texts)  # their text is checked by packing and parsing them
+        refs_text = "".join(refs)
+    except TypeError:
+        return None
+    emergencies = list(map(dict.get, lines, repeat("emergency"), repeat(False)))
+    if not {*map(type, emergencies)} <= {bool} or max(map(len, refs), default=0) >= _MIN_ID_LENGTH:
+        return None
+    if not _plain_text(refs_text):
+        return None
+    return lines, codes, texts, emergencies, refs, ('{"ref":"', '","code":"')
+
+
+def _columns(lines: Sequence, slow: set[int]) -> tuple:
+    """The lines (each not an object replaced by {}) and their columns; values of another type are left to the line parser (`slow`)."""
+    try:
+        codes = _column(lines, "code", {str}, "", slow)
+    except TypeError:  # a line that is not an object
+        slow.update(_where([type(line) is not dict for line in lines]))
+        lines = [line if type(line) is dict else {} for line in lines]
+        codes = _column(lines, "code", {str}, "", slow)
+    texts = _column(lines, "date", {str}, "", slow)
+    emergencies = _column(lines, "emergency", {bool}, False, slow)
+    shown, opening = _refs(_column(lines, "ref", {str, type(None)}, None, slow), slow)
+    return lines, codes, texts, emergencies, shown, opening
 
 
 def _refs(refs: list[str | None], slow: set[int]) -> tuple[list[str], tuple[str, str]]:
@@ -110,19 +135,22 @@ def _refs(refs: list[str | None], slow: set[int]) -> tuple[list[str], tuple[str,
 
 
 def _own_fragments(own: list[int], codes: list[str], ordinals: list[int], days_from: list[int],
-                   emergencies: list[bool], snapshot: Snapshot) -> Iterator[tuple[int, str | None]]:
-    """(line, its answer's fragment, None when the snapshot no longer knows the person) for the lines of people
-    with more to their standing than a registration day."""
+                   emergencies: list[bool], snapshot: Snapshot, frags: list[str], slow: set[int]) -> None:
+    """Sets the answers' fragments of the lines of people with more to their standing than a registration day;
+    a line whose person the snapshot no longer knows goes to `slow`."""
     states = snapshot.states
     found = _states(snapshot, list(map(codes.__getitem__, own)), list(map(ordinals.__getitem__, own)),
                     list(map(days_from.__getitem__, own)))
-    for i, state, emergency in zip(own, found, map(emergencies.__getitem__, own)):
-        if state is None:
-            yield i, None
-        elif emergency and states.answers[state][1] is not None:  # exempt in some regions' states
-            yield i, fragment(snapshot.answer_of(state, codes[i], date.fromordinal(ordinals[i]), True))
-        else:
-            yield i, states.fragments[state]
+    if None in found:
+        slow.update(i for i, state in zip(own, found) if state is None)
+        kept = [k for k, state in enumerate(found) if state is not None]
+        own, found = list(map(own.__getitem__, kept)), list(map(found.__getitem__, kept))
+    list(map(frags.__setitem__, own, map(states.fragments.__getitem__, found)))
+    if True not in emergencies:
+        return
+    for i, state in zip(own, found):
+        if emergencies[i] is True and states.answers[state][1] is not None:  # exempt in some regions' states
+            frags[i] = fragment(snapshot.answer_of(state, codes[i], date.fromordinal(ordinals[i]), True))
 
 
 def _states(snapshot: Snapshot, codes: list[str], ordinals: list[int], days_from: list[int]) -> list[int | None]:

@@ -41,7 +41,9 @@ def test_fast_batch_output_is_the_general_output(session, policy):
         return known_at_verdict(load_ledgers_by_code(session, codes), policy)
 
     an_id = [{"ref": "110105199001011234", "code": codes[0], "date": "2026-01-01"}]  # masked, though plain text
-    for some in (lines[:len(codes) * 3], lines[:1], [], an_id):  # plain refs only (echoed as they are); none
+    unknown = lines[len(codes) * 3 + 2:len(codes) * 3 + 3]  # a code nobody has: answered by the line parser
+    plain = lines[:len(codes) * 3]
+    for some in (plain, lines[:1], [], an_id, unknown + plain[:5], plain[:5] + unknown, lines[-2:]):
         fast = batch_json(some, LineParser(prefixes, snapshot.__contains__), snapshot,
                           lambda codes: snapshot.verdict, known_at_for)
         assert fast == to_json(answer_lines(some, LineParser(prefixes), lambda codes: snapshot.verdict, known_at_for))
