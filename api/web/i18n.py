@@ -217,6 +217,19 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+def _merge_areas() -> None:
+    from api.web.texts import errors, evidence, lists, phone, regions, todo
+
+    for area in (errors, regions, phone, todo, lists, evidence):
+        twice = TEXT.keys() & area.TEXT.keys()
+        if twice:
+            raise ValueError(f"page texts defined twice: {sorted(twice)}")
+        TEXT.update(area.TEXT)
+
+
+_merge_areas()
+
+
 def error_text(lang: str, code: str, message: str) -> str:
     """An error's message in the page's language when the pages know its code; otherwise `message`."""
     pair = TEXT.get(f"error.{code}")

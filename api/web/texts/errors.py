@@ -1,0 +1,3 @@
+"""Page texts: errors. key -> (Chinese, English)."""
+TEXT: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,3 @@
+"""Page texts: evidence. key -> (Chinese, English)."""
+TEXT: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,3 @@
+"""Page texts: phone. key -> (Chinese, English)."""
+TEXT: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,3 @@
+"""Page texts: regions. key -> (Chinese, English)."""
+TEXT: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,3 @@
+"""Page texts: todo. key -> (Chinese, English)."""
+TEXT: dict[str, tuple[str, str]] = {
+}
