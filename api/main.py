@@ -15,15 +15,17 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import audit as audit_chain
-from api import request_log
+from api import languages, request_log
 from api.auth.service import TokenCache
 from api.catalogue.routes import router as catalogue_router
 from api.claims.routes import router as claims_router
 from api.clock import today_in_china, utcnow
 from api.dates import date_error
+from api.docs_offline import install_offline_docs
 from api.eligibility.fastpath import PATH, EligibilityFastPath
 from api.eligibility.routes import router as eligibility_router
 from api.errors import DATABASE_DOWN
+from api.evidence.routes import router as evidence_router
 from api.feed.routes import router as feed_router
 from api.health import install_health
 from api.limits import RequestLimits
@@ -50,14 +52,17 @@ response carries `X-Request-ID` (yours when you send a valid one). Every POST ac
 
 
 def _error(status: int, code: str, message: str, details: list | None = None, request: Request | None = None,
-           headers: dict | None = None):
-    """JSON for the API; the same error as an HTML page under /ui."""
+           headers: dict | None = None, params: dict | None = None):
+    """JSON for the API, its message in the language Accept-Language asks for (api/languages.py); the same error
+    as an HTML page under /ui, in the page's language."""
     body = error_envelope(code, message, details)  # before the page too: the code goes on the log line
     if request is not None and is_page(request):
-        response = error_page(request, status, code, message)
+        response = error_page(request, status, code, message, params)
         response.headers.update(headers or {})
         return response
-    return JSONResponse(body, status_code=status, headers=headers)
+    lang = languages.negotiate(request.headers.get("accept-language") if request is not None else None)
+    return JSONResponse(languages.localise(body, lang, params), status_code=status,
+                        headers={**(headers or {}), **languages.headers(lang)})
 
 
 def _http_code(status: int) -> str:
@@ -72,14 +77,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError):
         """Rule violations are 422; AppErrors name their own status (401, 403, 404, 409)."""
-        return _error(getattr(exc, "status", 422), exc.code, exc.message, getattr(exc, "details", None), request)
+        return _error(getattr(exc, "status", 422), exc.code, exc.message, getattr(exc, "details", None), request,
+                      params=getattr(exc, "params", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()
-        details = [{"loc": list(e["loc"]), "message": e["msg"]} for e in errors[:50]]
+        lang = languages.negotiate(request.headers.get("accept-language"))  # details: pages show field errors
+        details = [{"loc": list(e["loc"]), "message": languages.validation_text(lang, e["type"], e.get("ctx"), e["msg"])}
+                   for e in errors[:50]]
         if any(e["type"] == "too_long" and list(e["loc"]) == ["body"] for e in errors):
-            return _error(413, "BATCH_TOO_LARGE", errors[0]["msg"], details)
+            return _error(413, "BATCH_TOO_LARGE", errors[0]["msg"], details, request)
         if bad_date := date_error(errors):  # INVALID_DATE or DATE_OUT_OF_RANGE, as on every other route
             return _error(422, *bad_date, details, request)
         return _error(422, "INVALID_REQUEST", "the request is malformed; see details", details, request)
@@ -160,7 +168,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
                today: Callable[[], date] | None = None, fast_path: bool = True) -> FastAPI:
     """Defaults: the configured database, settings and policy file, and today's date in China."""
     settings = settings or get_settings()
-    app = PointsApp(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan)
+    app = PointsApp(title="points", version="0.3.0", description=DESCRIPTION, lifespan=_lifespan,
+                    docs_url=None, redoc_url=None)  # served without a CDN: install_offline_docs below
     app.state.engine = engine
     app.state.policy = policy or load_policy(settings.policy_file)
     app.state.today = today or today_in_china
@@ -174,12 +183,13 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None, p
                           listen=settings.snapshot_listen, safety_interval=settings.snapshot_safety_interval)
     install_error_handlers(app)
     install_openapi(app)  # every operation's errors, with the ErrorEnvelope schema and examples
+    install_offline_docs(app)  # /docs and /redoc with their scripts from this server
     if fast_path:
         app.fast_path = EligibilityFastPath(app, super(PointsApp, app).__call__)
     app.add_middleware(RequestLimits, main=app)  # runs before routing
     # the settlement hot path first: routes are matched in order
     for router in (eligibility_router, supervision_router, people_router, claims_router, webhooks_router,
-                   feed_router, catalogue_router):
+                   feed_router, catalogue_router, evidence_router):
         app.include_router(router)
     install_pages(app)
     install_health(app)  # /healthz (liveness, from memory) and /readyz (the database, with a deadline)

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     max_batch_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     max_header_bytes: int = Field(16 * 1024, ge=1024)
+    # Evidence files filed with an objection (api/evidence): PDF, JPEG or PNG, each at most evidence_max_bytes,
+    # at most evidence_max_files per objection. Their uploads may carry a larger body (api/limits.py).
+    evidence_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    evidence_max_files: int = Field(5, ge=1, le=50)
     # Webhook destinations (api/webhooks/destinations.py): comma-separated host names (`*.example.gov.cn`) and
     # IP addresses or networks. Empty: no destination is allowed, loopback included.
     webhook_allow: str = ""

@@ -11,7 +11,7 @@ from points.timeline import Suspension, Timeline, derive
 def check_record(policy: Policy, region: str, violation: str, points: int, decided_on: date,
                  today: date) -> Violation:
     if decided_on > today:
-        raise RuleViolation(f"decision date {decided_on} is in the future", "DATE_IN_FUTURE")
+        raise RuleViolation(f"decision date {decided_on} is in the future", "DATE_IN_FUTURE", day=decided_on)
     found = policy.violation(violation, region, decided_on)
     found.check_points(points)
     return found
@@ -20,7 +20,7 @@ def check_record(policy: Policy, region: str, violation: str, points: int, decid
 def check_review(violation: Violation, outcome: ReviewOutcome, points: int | None, decided_on: date,
                  recorded_on: date, today: date) -> None:
     if decided_on > today:
-        raise RuleViolation(f"review date {decided_on} is in the future", "DATE_IN_FUTURE")
+        raise RuleViolation(f"review date {decided_on} is in the future", "DATE_IN_FUTURE", day=decided_on)
     if decided_on < recorded_on:
         raise RuleViolation("a review cannot be decided before the record it reviews", "REVIEW_BEFORE_RECORD")
     if outcome is ReviewOutcome.CHANGE:
@@ -28,7 +28,7 @@ def check_review(violation: Violation, outcome: ReviewOutcome, points: int | Non
             raise RuleViolation("a change needs the new points", "POINTS_REQUIRED")
         violation.check_points(points)
     elif points is not None:
-        raise RuleViolation(f"a {outcome} review carries no points", "POINTS_NOT_ALLOWED")
+        raise RuleViolation(f"a {outcome} review carries no points", "POINTS_NOT_ALLOWED", outcome=str(outcome))
 
 
 def check_repair(ledger: Ledger, policy: Policy, credit: RepairCredit, today: date) -> None:
@@ -38,7 +38,7 @@ def check_repair(ledger: Ledger, policy: Policy, credit: RepairCredit, today: da
     (the granting region's) not yet reached."""
     on = credit.activity_date
     if on > today:
-        raise RuleViolation(f"activity date {on} is in the future", "DATE_IN_FUTURE")
+        raise RuleViolation(f"activity date {on} is in the future", "DATE_IN_FUTURE", day=on)
     params = policy.parameters(credit.region or ledger.region, on)
     if params.repair_cap_per_year <= 0:
         raise RuleViolation("point repair is not provided for in this region", "REPAIR_NOT_AVAILABLE")
@@ -46,11 +46,11 @@ def check_repair(ledger: Ledger, policy: Policy, credit: RepairCredit, today: da
     repaired = before.repaired if before else 0
     if repaired >= params.repair_cap_per_year:
         raise RuleViolation(f"repair cap of {params.repair_cap_per_year} points reached for {on.year}",
-                            "REPAIR_CAP_REACHED")
+                            "REPAIR_CAP_REACHED", cap=params.repair_cap_per_year, year=on.year)
     last = replace(credit, id=1 + max((c.id for c in ledger.repairs), default=0))
     if derive(replace(ledger, repairs=ledger.repairs + (last,)), policy).years[on.year].repaired <= repaired:
         raise RuleViolation(f"no points to repair on {on}: a repair removes points already recorded in {on.year} "
-                            "by its activity date", "NOTHING_TO_REPAIR")
+                            "by its activity date", "NOTHING_TO_REPAIR", day=on, year=on.year)
 
 
 def named_suspension(timeline: Timeline, trigger_record: int | None, year: int | None = None,
@@ -74,14 +74,16 @@ def check_suspension_decision(suspension: Suspension, params: Parameters, months
     params.check_months(months)
     if not suspension.decided_on <= decided_on <= today:
         raise RuleViolation(f"decision date {decided_on} must lie between the trigger's decision date "
-                            f"{suspension.decided_on} and today {today}", "DECISION_DATE_OUT_OF_RANGE")
+                            f"{suspension.decided_on} and today {today}", "DECISION_DATE_OUT_OF_RANGE",
+                            day=decided_on, start=suspension.decided_on, today=today)
 
 
 def check_registration(timeline: Timeline, starts_on: date) -> None:
     for t in timeline.terminations:
         if t.decided_on <= starts_on <= t.ban_ends_on:
             raise RuleViolation(
-                f"re-registration barred until {t.ban_ends_on} (terminated {t.decided_on})", "REGISTRATION_BANNED"
+                f"re-registration barred until {t.ban_ends_on} (terminated {t.decided_on})", "REGISTRATION_BANNED",
+                until=t.ban_ends_on, terminated=t.decided_on,
             )
 
 
@@ -90,6 +92,7 @@ def check_registration_end(starts_on: date, ends_on: date, today: date) -> None:
     once it has happened; a planned departure is entered on or after its day)."""
     if ends_on < starts_on:
         raise RuleViolation(f"a registration that began {starts_on} cannot end on {ends_on}",
-                            "REGISTRATION_END_BEFORE_START")
+                            "REGISTRATION_END_BEFORE_START", starts=starts_on, ends=ends_on)
     if ends_on > today:
-        raise RuleViolation(f"end date {ends_on} is after today ({today})", "REGISTRATION_END_IN_FUTURE")
+        raise RuleViolation(f"end date {ends_on} is after today ({today})", "REGISTRATION_END_IN_FUTURE",
+                            ends=ends_on, today=today)

@@ -38,6 +38,12 @@ class Parameters:
     max_points_per_record: int = 12
     # The sanctioned states in which emergency and rescue care (急救、抢救) is still settled (郎溪县 press conference, 2025: suspension).
     emergency_exempt_states: frozenset[Status] = frozenset({Status.SUSPENDED})
+    # Days after the person is notified of a record (the day it is recorded, China time) on which they may still
+    # object to it; the last of them is the deadline (no source fixes it: docs/rules.md, R38).
+    objection_days: int = 15
+    # The day the deadline rule began: a record notified before it has its window counted from that day, so no
+    # window open when the rule began closes at once (None: from the notification, always).
+    objection_days_counted_from: date | None = None
 
     def default_months(self, tally: int) -> int:
         return self.suspension_months_by_tally.get(tally, self.suspension_months_default)
@@ -47,7 +53,7 @@ class Parameters:
             raise RuleViolation(
                 f"suspension length must be {self.suspension_months_min}–{self.suspension_months_max} months, "
                 f"got {months}",
-                "MONTHS_OUT_OF_RANGE",
+                "MONTHS_OUT_OF_RANGE", low=self.suspension_months_min, high=self.suspension_months_max, months=months,
             )
 
 
@@ -87,7 +93,7 @@ class Violation:
         if not self.low <= points <= self.high:
             raise RuleViolation(
                 f"violation {self.code} ({self.band}) carries {self.low}–{self.high} points, got {points}",
-                "POINTS_OUTSIDE_BAND",
+                "POINTS_OUTSIDE_BAND", violation=self.code, band=self.band, low=self.low, high=self.high, points=points,
             )
 
 
@@ -137,7 +143,8 @@ class Policy:
         chain = region_chain(region)
         found = [v for v in self.violations if v.code == code and v.region in chain and v.in_force(on)]
         if not found:
-            raise RuleViolation(f"no violation type {code!r} in force in {region} on {on}", "UNKNOWN_VIOLATION")
+            raise RuleViolation(f"no violation type {code!r} in force in {region} on {on}", "UNKNOWN_VIOLATION",
+                                violation=code, region=region, day=on)
         return max(found, key=lambda v: (chain.index(v.region), v.effective_from))
 
     def catalogue(self, region: str, on: date) -> list[Violation]:

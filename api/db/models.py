@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, field_validator
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from api.dates import Day
@@ -80,6 +80,8 @@ class Practitioner(PractitionerBase, table=True):
                             postgresql_include=["id"]),                 # code from the index alone (PostgreSQL)
                       Index("ix_practitioner_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
                       Index("ix_practitioner_status_code", "status", "code"),  # lists by status, keyset by code
+                      # a region's people as one range, from the index alone (the overview, 0020)
+                      Index("ix_practitioner_region", "region", postgresql_include=["id"]),
                       # the year rollover clears only non-zero tallies of a past year
                       Index("ix_practitioner_tallied", "tally_year", postgresql_where=text("tally > 0"),
                             sqlite_where=text("tally > 0")))
@@ -130,7 +132,10 @@ class PointRecordBase(SQLModel):
 
 class PointRecord(PointRecordBase, table=True):
     __tablename__ = "point_record"
-    __table_args__ = (CheckConstraint("points BETWEEN 1 AND 12", name="points_range"),)
+    __table_args__ = (CheckConstraint("points BETWEEN 1 AND 12", name="points_range"),
+                      # the overview's records of a year by month, type and institution, read from the index (0020)
+                      Index("ix_point_record_decision_date", "decision_date", "practitioner_id", "institution_id",
+                            "violation_code", "points"))
 
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
@@ -195,7 +200,10 @@ class Sanction(SQLModel, table=True):
     a slot (kind, year, ordinal): when its trigger record changes, the row follows (and a length decided for
     the old trigger no longer applies)."""
 
-    __table_args__ = (UniqueConstraint("practitioner_id", "kind", "year", "ordinal", name="uq_sanction_slot"),)
+    __table_args__ = (UniqueConstraint("practitioner_id", "kind", "year", "ordinal", name="uq_sanction_slot"),
+                      # the to-do's suspensions of undecided length, from the index alone (0020)
+                      Index("ix_sanction_undecided", "months_decided", "kind", "revoked_at", "ends_on",
+                            "trigger_record_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
@@ -327,6 +335,22 @@ class Objection(SQLModel, table=True):
     review_id: int | None = Field(default=None, foreign_key="record_review.id")
 
 
+class ObjectionEvidence(SQLModel, table=True):
+    """证据材料: a PDF, JPEG or PNG filed with an objection, kept in the database (so backups hold it). Its type
+    comes from its first bytes, never from its name; the name is masked like other free text (api/evidence)."""
+
+    __tablename__ = "objection_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    objection_id: int = Field(foreign_key="objection.id", index=True)
+    file_name: str = Field(max_length=200)
+    media_type: str = Field(max_length=32)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_type=LargeBinary)
+    uploaded_at: datetime = _created()
+
+
 class Notification(SQLModel, table=True):
     """告知: what the person and their institutions are told (records, reviews, sanctions)."""
 
@@ -338,6 +362,7 @@ class Notification(SQLModel, table=True):
     subject_code: str = Field(max_length=16, description="the practitioner concerned")
     kind: str = Field(max_length=32)
     message: str = Field(max_length=1000)
+    message_en: str | None = Field(default=None, max_length=1000)  # None: written before 0021, Chinese only
     record_id: int | None = Field(default=None, foreign_key="point_record.id")
     created_at: datetime = _created()
 

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic_core import to_json
 from sqlalchemy.exc import OperationalError
 
-from api import request_log
+from api import languages, request_log
 from api.auth.tokens import Role
 from api.dates import query_day
 from api.deps import authenticate_state, check_role
@@ -102,7 +102,8 @@ def refuse_repeated(raw_query: bytes) -> None:
     """422 DUPLICATE_PARAMETER, naming the parameter, when one is given twice (the route's check too)."""
     if repeated := _query(raw_query)[1]:
         name = mask_id_numbers(repeated[:40])
-        exc = InvalidRequest(f"query parameter `{name}` is given more than once; send it once", "DUPLICATE_PARAMETER")
+        exc = InvalidRequest(f"query parameter `{name}` is given more than once; send it once", "DUPLICATE_PARAMETER",
+                             name=name)
         exc.details = [{"loc": ["query", name], "message": exc.message}]
         raise exc
 
@@ -124,8 +125,14 @@ def token_of(headers) -> str | None:
     return api_key
 
 
-def error_body(exc: DomainError) -> tuple[int, bytes]:
-    return getattr(exc, "status", 422), to_json(error_envelope(exc.code, exc.message, getattr(exc, "details", None)))
+def error_body(exc: DomainError, lang: str = languages.API_DEFAULT) -> tuple[int, bytes]:
+    """The app's error answer, its message in `lang` as the app gives it (api/languages.py)."""
+    body = error_envelope(exc.code, exc.message, getattr(exc, "details", None))
+    return getattr(exc, "status", 422), to_json(languages.localise(body, lang, getattr(exc, "params", None)))
+
+
+def failure_body(code: str, message: str, lang: str) -> bytes:
+    return to_json(languages.localise(error_envelope(code, message), lang))
 
 
 class EligibilityFastPath:
@@ -143,6 +150,7 @@ class EligibilityFastPath:
     async def __call__(self, scope, receive, send):
         query_string = scope["query_string"]
         size, token, api_key, request_id, body = len(query_string) + len(scope["raw_path"]) + 16, None, None, None, False
+        accept_language = None
         for name, value in scope["headers"]:
             size += len(name) + len(value) + 4
             if name == b"x-api-key":
@@ -153,6 +161,8 @@ class EligibilityFastPath:
                 request_id = value
             elif name == b"content-length" and value != b"0" or name == b"transfer-encoding":
                 body = True
+            elif name == b"accept-language":
+                accept_language = value
         if body or size > self.state["settings"].max_header_bytes or asks_known_at(query_string):
             return await self.general(scope, receive, send)
         clock = perf_counter()
@@ -164,14 +174,18 @@ class EligibilityFastPath:
             if answer is not None:
                 status = 200
             else:
-                status, answer = await self.answer(token, query_string)
+                lang = languages.negotiate(accept_language.decode("latin-1") if accept_language else None)
+                status, answer = await self.answer(token, query_string, lang)
         except Exception:
             logger.exception("GET /v1/eligibility failed")
-            status, answer = 500, to_json(error_envelope("INTERNAL_ERROR", request_log.failure_message()))
+            lang = languages.negotiate(accept_language.decode("latin-1") if accept_language else None)
+            status, answer = 500, failure_body("INTERNAL_ERROR", request_log.failure_message(), lang)
         context.status = status
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer)),
-            (request_log.HEADER, context.id.encode())]})
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer)),
+                   (request_log.HEADER, context.id.encode())]
+        if status != 200:  # an error: its message's language, as the app's error answers say it
+            headers += [(k.lower().encode(), v.encode()) for k, v in languages.headers(lang).items()]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
         request_log.done(perf_counter() - clock, context, "GET", PATH)
 
@@ -209,7 +223,7 @@ class EligibilityFastPath:
         note_actor(principal)
         return b'{"code":"%s","date":"%s",%s' % (code, day_text, snapshot.tail(number, text, day, emergency))
 
-    async def answer(self, token: str | None, query_string: bytes) -> tuple[int, bytes]:
+    async def answer(self, token: str | None, query_string: bytes, lang: str) -> tuple[int, bytes]:
         """Everything the snapshot does not answer, in the route's order: a repeated parameter or a bad
         `emergency` is refused after authentication (a request that may not ask hears that first), then
         `answer_query`."""
@@ -224,6 +238,6 @@ class EligibilityFastPath:
                 raise
             return 200, await answer_query(self.main, token, query.get("code"), query.get("date"), emergency)
         except DomainError as exc:
-            return error_body(exc)
+            return error_body(exc, lang)
         except OperationalError:
-            return 503, to_json(error_envelope("DATABASE_UNAVAILABLE", DATABASE_DOWN))
+            return 503, failure_body("DATABASE_UNAVAILABLE", DATABASE_DOWN, lang)

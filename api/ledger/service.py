@@ -75,14 +75,15 @@ def timeline_of(session: Session, person: Practitioner, policy: Policy) -> Timel
 def _desired_sanctions(timeline: Timeline) -> dict[tuple, dict]:
     rows = {}
     for s in timeline.suspensions:
-        rows[("suspension", s.year, s.ordinal)] = dict(
-            decided_on=s.decided_on, trigger_record_id=s.trigger_record, starts_on=s.starts_on, ends_on=s.ends_on,
-            months=s.months, months_decided=s.months_decided, single_record=False, cut_short_by=s.cut_short_by)
+        rows[("suspension", s.year, s.ordinal)] = {
+            "decided_on": s.decided_on, "trigger_record_id": s.trigger_record, "starts_on": s.starts_on,
+            "ends_on": s.ends_on, "months": s.months, "months_decided": s.months_decided, "single_record": False,
+            "cut_short_by": s.cut_short_by}
     for n, t in enumerate(timeline.terminations, 1):
-        rows[("termination", t.year, n)] = dict(
-            decided_on=t.decided_on, trigger_record_id=t.trigger_record, starts_on=t.starts_on,
-            ends_on=t.ban_ends_on, months=None, months_decided=False, single_record=t.single_record,
-            cut_short_by=None)
+        rows[("termination", t.year, n)] = {
+            "decided_on": t.decided_on, "trigger_record_id": t.trigger_record, "starts_on": t.starts_on,
+            "ends_on": t.ban_ends_on, "months": None, "months_decided": False, "single_record": t.single_record,
+            "cut_short_by": None}
     return rows
 
 
@@ -100,15 +101,16 @@ def _news(row: Sanction | None, values: dict) -> str | None:
 
 
 def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason: str,
-                   news: list[tuple[str, Sanction]] | None = None) -> list[str]:
+                   news: list[tuple[str, Sanction]] | None = None) -> list[tuple[str, str]]:
     """Make the sanction rows match the timeline, slot by slot (kind, year, ordinal): a row follows its slot
     when the trigger record changes; rows that no longer follow are revoked, never deleted. Returns a
-    description of each change (with a change of length), for the notice to the person; `news` receives
+    description of each change (with a change of length) in Chinese and English, for the notice to the person; `news` receives
     (feed kind, row) for each change a settlement system sees."""
     now, changes, news = utcnow(), [], news if news is not None else []
     existing = {(s.kind, s.year, s.ordinal): s
                 for s in session.scalars(select(Sanction).where(Sanction.practitioner_id == person_id))}
     desired = _desired_sanctions(timeline)
+    told = {_described(r.kind, {k: getattr(r, k) for k in _TOLD}) for r in existing.values() if r.revoked_at is None}
     for key, values in desired.items():
         row = existing.get(key)
         months_before = None
@@ -127,12 +129,17 @@ def sync_sanctions(session: Session, person_id: int, timeline: Timeline, reason:
                 news.append((kind, row))
         else:
             continue
-        changes.append(_described(key[0], values, months_before))
+        if _described(key[0], values) in told:
+            continue  # told exactly this already, e.g. a new trigger with the same days and length: said once
+        changes.append(_described(key[0], values, months_before, _decider(session, person_id, key[0], values)))
+    live = {_described(key[0], values) for key, values in desired.items()}
     for key, row in existing.items():
         if key not in desired and row.revoked_at is None:
             row.revoked_at, row.revoked_reason, row.updated_at = now, reason[:200], now
             news.append(("lifted", row))
-            changes.append(f"撤销{_SANCTION_ZH[key[0]]} {row.starts_on} 至 {row.ends_on}")
+            if _described(key[0], {k: getattr(row, k) for k in _TOLD}) not in live:  # else it moved slots only
+                changes.append((f"撤销{_SANCTION_ZH[key[0]]} {row.starts_on} 至 {row.ends_on}",
+                                f"withdrawn: {_SANCTION_EN[key[0]]} {row.starts_on} to {row.ends_on}"))
     return changes
 
 
@@ -152,18 +159,45 @@ def emit_sanction_news(session: Session, sink: EventSink, person: Practitioner, 
                   sanction_id=row.id)
 
 
-def _described(kind: str, values: dict, months_before: int | None = None) -> str:
-    """For the notice: the period, and for a suspension its length, whether decided, and a change of length."""
-    text = f"{_SANCTION_ZH[kind]} {values['starts_on']} 至 {values['ends_on']}"
+_TOLD = ("starts_on", "ends_on", "months", "months_decided")  # what a sanction notice says
+
+
+def _described(kind: str, values: dict, months_before: int | None = None,
+               decided: tuple[str, date] | None = None) -> tuple[str, str]:
+    """For the notice, in Chinese and English: the period, and for a suspension its length, whether decided (and
+    by whom, on which day), and a change of length."""
+    start, end = values["starts_on"], values["ends_on"]
+    zh, en = f"{_SANCTION_ZH[kind]} {start} 至 {end}", f"{_SANCTION_EN[kind]} {start} to {end}"
     if kind != "suspension":
-        return text
-    length = f"{values['months']}个月" + ("" if values["months_decided"] else ", 默认期限, 待决定")
-    if months_before is not None and months_before != values["months"]:
-        length = f"期限由{months_before}个月改为{length}"
-    return f"{text} ({length})"
+        return zh, en
+    months = values["months"]
+    length_zh, length_en = f"{months}个月", f"{months} month{'s' if months > 1 else ''}"
+    if decided:
+        who, day = decided
+        length_zh, length_en = f"{length_zh}; {who} {day} 决定", f"{length_en}; decided by {who} on {day}"
+    elif not values["months_decided"]:
+        length_zh, length_en = f"{length_zh}, 默认期限, 待决定", f"{length_en}, the default, to be decided"
+    if months_before is not None and months_before != months:
+        length_zh = f"期限由{months_before}个月改为{length_zh}"
+        length_en = f"length changed from {months_before} month{'s' if months_before > 1 else ''} to {length_en}"
+    return f"{zh} ({length_zh})", f"{en} ({length_en})"
+
+
+def _decider(session: Session, person_id: int, kind: str, values: dict) -> tuple[str, date] | None:
+    """Who decided a suspension's length and on which day (its latest decision), e.g. ("北京市医保局 李科长",
+    2026-03-02); None while the length is the default."""
+    if kind != "suspension" or not values["months_decided"]:
+        return None
+    latest = session.scalars(select(SuspensionDecision).where(
+        SuspensionDecision.practitioner_id == person_id,
+        SuspensionDecision.trigger_record_id == values["trigger_record_id"])
+        .order_by(SuspensionDecision.id.desc())).first()
+    return (latest.decided_by, latest.decided_on) if latest else None
 
 
 _SANCTION_ZH = {"suspension": "暂停医保支付资格", "termination": "终止医保支付资格(禁止再次登记备案)"}
+_SANCTION_EN = {"suspension": "payment eligibility suspended",
+                "termination": "payment eligibility terminated (barred from registering again)"}
 
 
 def refresh_person(session: Session, person: Practitioner, policy: Policy, today: date, reason: str,
@@ -183,7 +217,8 @@ def refresh_person(session: Session, person: Practitioner, policy: Policy, today
     person.claims_version = person.ledger_version
     session.add(person)
     if changes:
-        notify(session, person, "sanction", "; ".join(changes))
+        notify(session, person, "sanction", ("; ".join(zh for zh, _ in changes), "; ".join(en for _, en in changes)),
+               today=today)
     before, after = changes_of.note(session, person, before, timeline)
     if before != after:
         audit(session, actor, "practitioner.status", "practitioner", person.code, reason,
@@ -201,7 +236,8 @@ def register(session: Session, actor: str, data: RegistrationCreate, policy: Pol
         Registration.practitioner_id == person.id, Registration.institution_id == institution.id,
         Registration.ends_on.is_(None), Registration.starts_on > _last_termination(session, person.id))).first()
     if active:
-        raise Conflict(f"{person.code} is already registered at {institution.code}", "ALREADY_REGISTERED")
+        raise Conflict(f"{person.code} is already registered at {institution.code}", "ALREADY_REGISTERED",
+                       person=person.code, institution=institution.code)
     row = Registration(practitioner_id=person.id, institution_id=institution.id, starts_on=data.starts_on,
                        created_at=utcnow(), created_by=actor)
     session.add(row)
@@ -222,7 +258,8 @@ def end_registration(session: Session, actor: str, registration_id: int, data: R
     person = get_practitioner(session, "", lock=True, by_id=row.practitioner_id)
     session.refresh(row)  # read again under the person's lock: a concurrent end has committed by now
     if row.ends_on is not None:
-        raise Conflict(f"registration {row.id} already ended on {row.ends_on}", "REGISTRATION_ENDED")
+        raise Conflict(f"registration {row.id} already ended on {row.ends_on}", "REGISTRATION_ENDED",
+                       registration=row.id, ends=row.ends_on)
     check_registration_end(row.starts_on, data.ends_on, today)
     row.ends_on, row.ended_at, row.ended_by, row.end_reason = data.ends_on, utcnow(), actor, data.reason
     session.add(row)
@@ -253,12 +290,13 @@ def record_points(session: Session, actor: str, data: PointRecordCreate, policy:
         Registration.starts_on <= data.decision_date)).first()
     if worked_there is None:
         raise Conflict(f"{person.code} was not registered at {institution.code} by {data.decision_date}",
-                       "NOT_REGISTERED_AT_INSTITUTION")
+                       "NOT_REGISTERED_AT_INSTITUTION", person=person.code, institution=institution.code,
+                       day=data.decision_date)
     duplicate = session.scalars(select(PointRecord.id).where(
         PointRecord.practitioner_id == person.id, PointRecord.case_number == data.case_number)).first()
     if duplicate is not None:
         raise Conflict(f"case {data.case_number} already has record {duplicate} for {person.code}",
-                       "DUPLICATE_RECORD")
+                       "DUPLICATE_RECORD", case=data.case_number, record=duplicate)
     row = PointRecord(practitioner_id=person.id, institution_id=institution.id, recorded_by=actor,
                       recorded_at=utcnow(), authority_region=authority_region or institution.region, **data.model_dump(exclude={"practitioner_code", "institution_code"}))
     session.add(row)
@@ -269,12 +307,16 @@ def record_points(session: Session, actor: str, data: PointRecordCreate, policy:
                                                             "violation": data.violation_code,
                                                             "case": data.case_number}})
     violation = policy.violation(data.violation_code, person.region, data.decision_date)
-    notify(session, person, "record", f"记分告知: {violation.name_zh}, 记{data.points}分 ({data.authority} "
-           f"{data.case_number}, {data.decision_date}); 可在规定期限内提出异议申诉", row.id)
+    source = f"{data.authority} {data.case_number}, {data.decision_date}"
+    zh = f"记分告知: {violation.name_zh}, 记{data.points}分 ({source}); 可在规定期限内提出异议申诉"
+    en = (f"Points recorded: {violation.name_en}, {data.points} point{'s' if data.points > 1 else ''} ({source}); "
+          "you may object within the set period")
+    notify(session, person, "record", (zh, en), row.id, today=today)
     return row
 
 
 _OUTCOME_ZH = {ReviewOutcome.CONFIRM: "维持", ReviewOutcome.CHANGE: "变更", ReviewOutcome.ANNUL: "撤销"}
+_OUTCOME_EN = {ReviewOutcome.CONFIRM: "confirmed", ReviewOutcome.CHANGE: "changed", ReviewOutcome.ANNUL: "annulled"}
 
 
 def review_record(session: Session, actor: str, record_id: int, data: ReviewCreate, policy: Policy,
@@ -294,8 +336,11 @@ def review_record(session: Session, actor: str, record_id: int, data: ReviewCrea
     session.add(row)
     session.flush()
     refresh_person(session, person, policy, today, f"review {row.id} ({data.outcome}) of record {record.id}", actor)
-    notify(session, person, "review", f"复核结果: 记分 {record.case_number} {_OUTCOME_ZH[data.outcome]}"
-           + (f"为{data.points}分" if data.points else "") + f"; 理由: {data.reason}", record.id)
+    points_zh, points_en = (f"为{data.points}分", f" to {data.points} points") if data.points else ("", "")
+    notify(session, person, "review", (
+        f"复核结果: 记分 {record.case_number} {_OUTCOME_ZH[data.outcome]}{points_zh}; 理由: {data.reason}",
+        f"Review: record {record.case_number} {_OUTCOME_EN[data.outcome]}{points_en}; reason: {data.reason}"),
+        record.id, today=today)
     audit(session, actor, f"record.{data.outcome}", "point_record", record.id, data.reason,
           {"review": row.id, "points": data.points, "decided_on": data.decided_on,
            **changes_of.review_change(session, person, record.id, row.id, policy)}, subject=person.code)
@@ -349,14 +394,14 @@ def _check_review_turn(session: Session, record_id: int, supersedes: int | None,
         return
     if decided_on < latest_on:
         raise RuleViolation(f"record {record_id} was last reviewed on {latest_on}; a new review cannot be decided "
-                            f"before that", "REVIEW_BEFORE_LATEST")
+                            f"before that", "REVIEW_BEFORE_LATEST", record=record_id, day=latest_on)
     if supersedes == latest:
         return
     if session.scalars(select(Objection.id).where(Objection.record_id == record_id,
                                                   Objection.state == "open")).first() is not None:
         return
     raise Conflict(f"record {record_id} was already reviewed (review {latest}); to correct it, send "
-                   f"supersedes={latest}", "RECORD_ALREADY_REVIEWED")
+                   f"supersedes={latest}", "RECORD_ALREADY_REVIEWED", record=record_id, review=latest)
 
 
 def effective_points_of(session: Session, person: Practitioner, policy: Policy, record_id: int) -> int:

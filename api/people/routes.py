@@ -79,9 +79,9 @@ def my_history(request: Request, session: ReadSessionDep, who: PractitionerDep, 
 @router.post("/me/objections", response_model=ObjectionView, status_code=201, tags=["practitioners"],
              summary="Object to one of my records (异议申诉); a supervisor reviews it")
 def object_to_record(body: ObjectionIn, session: SessionDep, who: PractitionerDep, policy: PolicyDep,
-                     idem: IdempotencyDep):
+                     idem: IdempotencyDep, today: TodayDep):
     def run():
-        row = file_objection(session, _me(session, who), body, policy, actor=who.name)
+        row = file_objection(session, _me(session, who), body, policy, actor=who.name, today=today)
         return ObjectionView.model_validate(row, from_attributes=True)
 
     return idem.run(body, run)

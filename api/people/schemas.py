@@ -40,6 +40,8 @@ class RecordView(BaseModel):
     institution_code: str
     reviews: list[ReviewView]
     objections: list[ObjectionView]
+    objection_deadline: date = Field(description="the last day an objection is accepted (OBJECTION_TOO_LATE after): "
+                                                 "objection_days after the day the record was recorded (China date)")
 
 
 class SanctionView(BaseModel):
@@ -84,7 +86,8 @@ class NoticeView(BaseModel):
 
 class NotificationView(BaseModel):
     kind: str
-    message: str
+    message: str = Field(description="in Chinese, as written to the person (告知)")
+    message_en: str | None = Field(None, description="the same in English; null for notices written before it was kept")
     created_at: datetime
 
 

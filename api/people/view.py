@@ -29,7 +29,8 @@ from api.people.schemas import (
     YearView,
 )
 from points import Policy, Status
-from points.dates import ONE_DAY
+from points.dates import ONE_DAY, china_date
+from points.objections import objection_deadline
 
 
 def _records(session: Session, person: Practitioner, policy: Policy, effective: dict[int, int]) -> list[RecordView]:
@@ -53,7 +54,8 @@ def _records(session: Session, person: Practitioner, policy: Policy, effective: 
             and effective[record.id] == 0, responsibility=record.responsibility, decision_date=record.decision_date,
             case_number=record.case_number, authority=record.authority,
             authority_region=record.authority_region, institution_code=institution_code,
-            reviews=reviews[record.id], objections=objections[record.id]))
+            reviews=reviews[record.id], objections=objections[record.id],
+            objection_deadline=objection_deadline(policy, person.region, china_date(record.recorded_at))))
     return out
 
 

@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import practitioner, routes, supervisor
+from api.web import evidence, institution, letters, lists, overview, practitioner, routes, supervisor, todo
 from api.web.auth import LoginRequired
 from api.web.render import error_page
 
@@ -15,7 +15,8 @@ def is_page(request: Request) -> bool:
 
 
 def install_pages(app: FastAPI) -> None:
-    for module in (routes, supervisor, practitioner):
+    for module in (routes, lists, letters, supervisor, practitioner, evidence, todo, overview,  # lists first: /people/export.xlsx
+                   institution):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -32,7 +32,7 @@ from api.request_log import note_actor
 SESSION_COOKIE = "points_session"
 LOGIN_CSRF_COOKIE = "points_login_csrf"
 LANG_COOKIE = "points_lang"
-PAGE_ROLES = (Role.SUPERVISOR, Role.PRACTITIONER)
+PAGE_ROLES = (Role.SUPERVISOR, Role.PRACTITIONER, Role.INSTITUTION)
 
 
 class LoginRequired(Exception):
@@ -175,3 +175,4 @@ def _page_role(*roles: Role):
 PageUserDep = Annotated[Principal, Depends(page_principal)]
 PageSupervisorDep = Annotated[Principal, Depends(_page_role(Role.SUPERVISOR))]
 PagePractitionerDep = Annotated[Principal, Depends(_page_role(Role.PRACTITIONER))]
+PageInstitutionDep = Annotated[Principal, Depends(_page_role(Role.INSTITUTION))]

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
-from api.dates import DATE_ERRORS
 from api.idempotency import Idempotency
 from api.web.auth import check_csrf
 from points.privacy import mask_id_numbers
@@ -32,11 +31,12 @@ FormDep = Annotated[dict[str, str], Depends(read_form)]
 
 
 class FieldError(str):
-    """A field's message that the page shows in its language (`error.<code>` in i18n), e.g. a bad date."""
+    """A field's message (Pydantic's, in English) that the page shows in its language: `code` is the Pydantic
+    error type (a bad date's is its error code), `ctx` its specifics (api/web/texts/errors.py)."""
 
-    def __new__(cls, message: str, code: str):
+    def __new__(cls, message: str, code: str, ctx: dict | None = None):
         self = super().__new__(cls, message)
-        self.code = code
+        self.code, self.ctx = code, ctx or {}
         return self
 
 
@@ -56,7 +56,7 @@ def parse(model: type[Model], form: dict[str, str], **extra: Any) -> Model:
         errors = {}
         for e in exc.errors():  # ("people", 0, "points") is the form's "points" field
             field = next((str(part) for part in reversed(e["loc"]) if isinstance(part, str)), "form")
-            errors.setdefault(field, FieldError(e["msg"], e["type"]) if e["type"] in DATE_ERRORS else e["msg"])
+            errors.setdefault(field, FieldError(e["msg"], e["type"], e.get("ctx")))
         raise FormErrors(errors) from exc
 
 

@@ -2,8 +2,6 @@
 test checks that both languages have every key."""
 from collections.abc import Callable
 
-from points.dates import FIRST_DAY, LAST_DAY
-
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
 
@@ -19,10 +17,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # login
     "login.title": ("登录", "Sign in"),
     "login.token": ("访问令牌", "Access token"),
-    "login.hint": ("请输入医保部门签发的令牌 (pts1.…)。", "Paste the token your insurance bureau issued (pts1.…)."),
+    "login.hint": ("请输入医保部门签发的令牌（pts1.…）。", "Paste the token your insurance bureau issued (pts1.…)."),
     "login.submit": ("登录", "Sign in"),
-    "login.role_not_served": ("此类令牌请使用 API, 页面仅供医保部门和医务人员使用。",
-                              "This kind of token uses the API; the pages serve supervisors and practitioners."),
+    "login.role_not_served": ("此类令牌请使用 API；页面供医保部门、定点医药机构和医务人员使用。",
+                              "This token is for the API; pages serve supervisors, institutions and practitioners."),
     "login.expired": ("请重新登录。", "Please sign in again."),
     # people search
     "search.title": ("人员查询", "Find a person"),
@@ -30,7 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "search.submit": ("查询", "Search"),
     "search.none": ("没有符合条件的人员。", "Nobody matches."),
     "search.any_status": ("全部状态", "Any status"),
-    "search.first": ("仅显示前 {n} 人, 请缩小查询范围。", "Only the first {n} are shown; narrow the search."),
+    "search.first": ("仅显示前 {n} 人，请缩小查询范围。", "Only the first {n} are shown; narrow the search."),
     "search.as_of": ("状态更新于", "status as of"),
     "col.code": ("编码", "Code"),
     "col.name": ("姓名", "Name"),
@@ -41,10 +39,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.year": ("年度", "Year"),
     "col.recorded": ("记分", "Recorded"),
     "col.repaired": ("修复", "Repaired"),
-    "col.net": ("累计", "Net"),
+    "col.net": ("有效记分", "Net"),
     "col.date": ("日期", "Date"),
     "col.violation": ("违规情形", "Violation"),
-    "col.points": ("分值", "Points"),
+    "col.points": ("记分", "Points"),
     "col.case": ("文书号", "Case number"),
     "col.institution": ("机构", "Institution"),
     "col.objection": ("异议", "Objection"),
@@ -59,8 +57,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # statuses
     "status.normal": ("正常", "Normal"),
     "status.suspended": ("暂停", "Suspended"),
-    "status.banned": ("终止 (禁止再登记)", "Terminated (barred)"),
-    "status.terminated": ("已终止", "Terminated"),
+    "status.banned": ("终止，禁止再登记", "Terminated, barred from registering"),
+    "status.terminated": ("已终止（禁止期满，可重新登记）", "Terminated (ban over, may register again)"),
     "status.unregistered": ("未登记", "Not registered"),
     "category.medical": ("医疗类", "Medical"),
     "category.pharmacy": ("药学类", "Pharmacy"),
@@ -69,10 +67,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "category.settlement_review": ("医保结算审核", "Settlement review"),
     "category.pharmacy_principal": ("药店主要负责人", "Pharmacy principal"),
     # person
-    "person.points_this_year": ("本年度累计记分", "Points this year"),
+    "person.points_this_year": ("本年度有效记分", "Points this year (net)"),
     "person.eligible_again_on": ("预计恢复日期", "Eligible again on"),
     "person.may_register_from": ("可重新登记日期", "May register again from"),
-    "person.repair_left": ("本年度可修复分值", "Repair left this year"),
+    "person.repair_left": ("本年度还可修复（分）", "Repair left this year (points)"),
     "person.picture": ("记分与资格时间线", "Points and eligibility over time"),
     "person.years": ("各年度记分", "Points per year"),
     "person.sanctions": ("暂停与终止", "Suspensions and terminations"),
@@ -92,15 +90,15 @@ TEXT: dict[str, tuple[str, str]] = {
     # record form
     "record.title": ("记分", "Record points"),
     "record.violation": ("违规情形", "Violation"),
-    "record.band_hint": ("分值须在该情形的分值档内: {low}–{high} 分", "Points must lie in the band: {low}–{high}"),
-    "record.source": ("来源: {source} ({note})", "Source: {source} ({note})"),
+    "record.band_hint": ("记分须在该情形的分值档内：{low}–{high} 分", "Points must lie in the band: {low}–{high}"),
+    "record.source": ("来源：{source}（{note}）", "Source: {source} ({note})"),
     "record.band_fixed": ("来源规定了该分值档", "the source fixes the band"),
-    "record.band_chosen": ("来源未规定分值, 分值档为本系统所定", "the source sets no points: the band is this system's choice"),
-    "record.no_public_source": ("无公开文件规定此具体情形, 由决定者在本档内判断分值",
+    "record.band_chosen": ("来源未规定分值，分值档为本系统所定", "the source sets no points: the band is this system's choice"),
+    "record.no_public_source": ("无公开文件规定此具体情形，由决定者在本档内判断分值",
                                 "No public document names this behaviour: the decider judges the points within the band"),
-    "record.points": ("记分分值", "Points"),
+    "record.points": ("记分（分）", "Points"),
     "record.responsibility": ("责任程度", "Responsibility"),
-    "record.decision_date": ("记分时点 (处理决定日期)", "Decision date"),
+    "record.decision_date": ("记分时点（处理决定日期）", "Decision date"),
     "record.case_number": ("文书号", "Case number"),
     "record.authority": ("作出决定的部门", "Deciding authority"),
     "record.institution": ("所在机构", "Institution"),
@@ -110,8 +108,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "responsibility.general": ("一般责任", "General"),
     # suspension decision
     "decide.title": ("决定或更正暂停期限", "Decide or correct the suspension length"),
-    "decide.current": ("已决定 {months} 个月 ({by}, {on})", "{months} months, decided by {by} on {on}"),
-    "decide.default": ("待决定: 暂按默认 {months} 个月", "to decide: {months} months by default until then"),
+    "decide.current": ("已决定 {months} 个月（{by}，{on}）", "{months} months, decided by {by} on {on}"),
+    "decide.default": ("待决定：暂按默认 {months} 个月", "to decide: {months} months by default until then"),
     "decide.correct": ("更正期限", "Correct"),
     "decide.months": ("暂停月数", "Months"),
     "decide.decided_on": ("决定日期", "Decided on"),
@@ -123,16 +121,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "end.ends_on": ("最后登记日", "Last registered day"),
     "end.reason": ("注销或变更理由", "Reason (left or moved)"),
     "end.submit": ("注销登记", "End registration"),
-    "end.hint": ("注销: 人员离开该机构; 变更: 注销原登记后在新机构重新登记。最后登记日之后, 该登记不再有效。",
-                 "End (注销) when the person leaves; a move (变更) is an end here plus a new registration there. "
-                 "After the last registered day the registration no longer counts."),
+    "end.hint": ("注销：人员离开该机构；变更：注销原登记后在新机构重新登记。最后登记日之后，该登记不再有效。",
+                 ("End (注销) when the person leaves; a move (变更) is an end here plus a new registration there. "
+                 "After the last registered day the registration no longer counts.")),
     # review
     "review.title": ("复核记分", "Review a record"),
     "review.outcome": ("复核结果", "Outcome"),
     "outcome.confirm": ("维持", "Confirm"),
-    "outcome.change": ("变更分值", "Change the points"),
+    "outcome.change": ("变更记分", "Change the points"),
     "outcome.annul": ("撤销", "Annul"),
-    "review.points": ("变更后分值", "New points"),
+    "review.points": ("变更后记分（分）", "New points"),
     "review.decided_on": ("复核日期", "Decided on"),
     "review.reason": ("复核意见", "Reasons"),
     "review.submit": ("提交复核", "Submit the review"),
@@ -154,66 +152,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "done.decided": ("已决定暂停期限。", "Suspension length decided."),
     "done.reviewed": ("复核已保存。", "Review saved."),
     "done.ended": ("登记已注销。", "Registration ended."),
-    "person.other_authority": ("由其他地区的医保部门作出, 只有该部门或其上级部门可以复核。",
+    "person.other_authority": ("由其他地区的医保部门作出，只有该部门或其上级部门可以复核。",
                                "Decided by another region's authority; only it or one above it may review."),
     "person.other_authority_short": ("外地决定", "other region"),
-    "review.correction": ("该记分已复核过; 本次提交将作为对最近一次复核的更正。",
+    "review.correction": ("该记分已复核过；本次提交将作为对最近一次复核的更正。",
                           "This record was already reviewed; this submission corrects its latest review."),
-    "done.objected": ("异议已提交, 等待医保部门复核。", "Objection filed; a supervisor will review it."),
-    "done.replayed": ("该表单已提交过, 未重复保存。", "This form was already submitted; nothing was saved twice."),
+    "done.objected": ("异议已提交，等待医保部门复核。", "Objection filed; a supervisor will review it."),
+    "done.replayed": ("该表单已提交过，未重复保存。", "This form was already submitted; nothing was saved twice."),
     # errors
     "error.title": ("出错了", "Something went wrong"),
-    "error.fix_below": ("请修改以下内容后重新提交, 已填写的内容已保留。",
+    "error.fix_below": ("请修改以下内容后重新提交，已填写的内容已保留。",
                         "Please correct the fields below; what you typed is kept."),
     "error.back": ("返回", "Back"),
-    # error messages by code (else the API's English message is shown)
-    "error.CSRF_FAILED": ("表单已过期或来自其他网站, 请刷新页面后重试。",
-                          "The form expired or came from another site; reload the page and try again."),
-    "error.NOT_YOUR_DECISION": ("该记分或暂停由其他地区的医保部门作出, 只有作出决定的部门或其上级部门可以复核或决定期限。",
-                                "Another region's authority decided this; only that authority or one above it "
-                                "may review it or decide its length."),
-    "error.REPAIR_NOT_PROVIDED": ("本地区的政策未规定记分修复。", "Your region's rules do not provide point repair."),
-    "error.NOT_REGISTERED_IN_REGION": ("该人员在活动日期未在本地区登记备案, 不能由本地区办理记分修复。",
-                                       "The person was not registered in your region on the activity date, so "
-                                       "your region may not grant the repair."),
-    "error.RECORD_ALREADY_REVIEWED": ("该记分已复核; 如需更正, 请在最近一次复核的基础上提交更正。",
-                                      "This record was already reviewed; to correct it, name its latest review."),
-    "error.REGISTRATION_BACKDATED": ("该人员已在其他地区登记备案, 在本地区登记的开始日期不能早于今天。",
-                                     "This person is registered in another region; a registration here starts "
-                                     "today or later."),
-    "error.INSTITUTION_REGION_MISMATCH": ("机构所属地区与机构代码中的地区不一致。",
-                                          "The institution's region differs from the region in its code."),
-    "error.MONTHS_OUT_OF_RANGE": ("暂停期限须在政策规定的月数范围内 (1–6 个月)。",
-                                  "The suspension length must lie within the policy's range (1–6 months)."),
-    "error.NO_SUSPENSION": ("该记分记录未触发当前的暂停, 无法决定期限; 请刷新页面。",
-                            "That record triggers no current suspension, so no length can be decided; reload "
-                            "the page."),
-    "error.DECISION_DATE_OUT_OF_RANGE": ("决定日期须在触发暂停的记分时点与今天之间。",
-                                         "The decision date must lie between the triggering record's decision "
-                                         "date and today."),
-    "error.REVIEW_BEFORE_LATEST": ("复核决定日期不能早于该记分最近一次复核的日期。",
-                                   "A review cannot be decided before the record's latest review."),
-    "error.PRACTITIONER_NOT_FOUND": ("未找到该人员, 或该人员不在您的管辖范围内。",
-                                     "No such person, or not within your region."),
-    "error.RECORD_NOT_FOUND": ("未找到该记分记录, 或其不在您的管辖范围内。", "No such record, or not within your region."),
-    "error.INSTITUTION_NOT_FOUND": ("未找到该定点医药机构, 或其不在您的管辖范围内。",
-                                    "No such institution, or not within your region."),
-    "error.INVALID_DATE": ("日期格式应为 YYYY-MM-DD (如 2026-03-01), 且须为真实存在的日期。",
-                           "A date is YYYY-MM-DD (e.g. 2026-03-01) and must exist in the calendar."),
-    "error.DATE_OUT_OF_RANGE": (f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间。",
-                                f"The date must lie between {FIRST_DAY} and {LAST_DAY}."),
-    "error.DUPLICATE_PARAMETER": ("同一查询参数只能出现一次。", "Each query parameter may be given only once."),
-    "error.REGISTRATION_NOT_FOUND": ("未找到该登记备案, 或其机构不在您的管辖范围内。",
-                                     "No such registration, or its institution is not within your region."),
-    "error.REGISTRATION_ENDED": ("该登记备案已注销。", "This registration has already ended."),
-    "error.REGISTRATION_END_BEFORE_START": ("最后登记日不能早于登记开始日期。",
-                                            "The last registered day cannot be before the registration began."),
-    "error.REGISTRATION_END_IN_FUTURE": ("最后登记日不能晚于今天; 请在离开当天或之后办理注销。",
-                                         "The last registered day cannot be after today; end a registration on "
-                                         "or after the day the person leaves."),
-    "error.NOT_FOUND": ("没有这个页面。", "There is no such page."),
-    "error.METHOD_NOT_ALLOWED": ("该页面不接受这种请求方式。", "This page does not accept that kind of request."),
-    "error.DATABASE_UNAVAILABLE": ("数据库暂时无法连接，请稍后重试。", "The database is not reachable; retry shortly."),
+    # error messages by code: api/web/texts/errors.py (the one catalog, for the pages and the API)
 }
 
 
@@ -230,10 +181,12 @@ def _merge_areas() -> None:
 _merge_areas()
 
 
-def error_text(lang: str, code: str, message: str) -> str:
-    """An error's message in the page's language when the pages know its code; otherwise `message`."""
-    pair = TEXT.get(f"error.{code}")
-    return pair[LANGUAGES.index(lang) if lang in LANGUAGES else 0] if pair else message
+def error_text(lang: str, code: str, message: str, params: dict | None = None) -> str:
+    """An error's message in the page's language, from the catalog (api/web/texts/errors.py) with the error's
+    specifics; never English on a Chinese page."""
+    from api.languages import page_error_text
+
+    return page_error_text(lang, code, message, params)
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -6,9 +6,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.languages import validation_text
 from api.web.auth import LANG_COOKIE, page_csrf, path_with_query
 from api.web.forms import FieldError
-from api.web.i18n import DEFAULT, LANGUAGES, error_text, translator
+from api.web.i18n import DEFAULT, LANGUAGES, TEXT, error_text, translator
+from api.web.names import name_helpers
+from api.web.nav import todo_total
 from points.privacy import has_id_number, mask_id_numbers
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -37,22 +40,41 @@ def language(request: Request) -> str:
 
 
 def _localised(lang: str, errors):
-    """Field errors (`errors`, `decide_errors`, ...) that carry a code are shown in the page's language."""
+    """Field errors (`errors`, `decide_errors`, ...) are shown in the page's language."""
     if not isinstance(errors, dict):
         return errors
-    return {k: error_text(lang, v.code, v) if isinstance(v, FieldError) else v for k, v in errors.items()}
+    return {k: _field_text(lang, v) if isinstance(v, FieldError) else v for k, v in errors.items()}
+
+
+def _field_text(lang: str, error: FieldError) -> str:
+    """A custom type is an error code (a bad date: the catalog's text); else Pydantic's type."""
+    if f"error.{error.code}" in TEXT:
+        return error_text(lang, error.code, error)
+    return validation_text(lang, error.code, error.ctx, error)
+
+
+def _error_text(lang: str, code, message, params=None) -> str:
+    """For the templates: `error_text(error.code, error.message, error.params)`, params possibly undefined."""
+    return error_text(lang, str(code), str(message), params if isinstance(params, dict) else None)
 
 
 def page(request: Request, name: str, context: dict | None = None, status: int = 200, principal=None) -> HTMLResponse:
     lang = language(request)
     base = {"lang": lang, "t": translator(lang), "principal": principal, "here": masked_here(request.url),
             "csrf": page_csrf(request) if principal else "", "errors": {}, "form": {},
-            "error_text": lambda code, message: error_text(lang, code, message)}
+            "error_text": lambda code, message, params=None: _error_text(lang, code, message, params)}
+    if "todo_total" not in (context or {}):  # a supervisor's header counts their to-do (api/web/nav.py)
+        base["todo_total"] = todo_total(request, principal)
+    base |= name_helpers(lang, context)  # region_label(code), institution_named(code) (api/web/names.py)
     context = {k: _localised(lang, v) if k.endswith("errors") else v for k, v in (context or {}).items()}
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
 
 
-def error_page(request: Request, status: int, code: str, message: str) -> HTMLResponse:
-    return page(request, "error.html", {"status": status, "code": code, "message": message}, status)
+PAGE_TEXTS = {"INVALID_REQUEST"}  # codes whose API text ("see details") means nothing on a page
+
+
+def error_page(request: Request, status: int, code: str, message: str, params: dict | None = None) -> HTMLResponse:
+    return page(request, "error.html", {"status": status, "code": code, "message": message, "params": params,
+                                        "page_texts": PAGE_TEXTS}, status)

@@ -29,7 +29,7 @@ from api.web.render import page
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
-HOME = {Role.SUPERVISOR: "/ui/people", Role.PRACTITIONER: "/ui/me"}
+HOME = {Role.SUPERVISOR: "/ui/people", Role.PRACTITIONER: "/ui/me", Role.INSTITUTION: "/ui/institution"}
 
 
 def _redirect(location: str) -> RedirectResponse:

@@ -1,45 +1,44 @@
-"""Supervisor pages: find a person, see their timeline, record points, decide a suspension, review objections.
-Each form goes through the same service functions as the API; a rule the form breaks shows the form again."""
+"""Supervisor pages: see a person's timeline, record points, decide a suspension, review objections (the lists
+are in api/web/lists.py). Each form goes through the same service functions as the API; a rule the form breaks
+shows the form again."""
 import uuid
 from datetime import date
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlmodel import Session
 
 from api.auth.tokens import Principal
 from api.authz.scope import get_visible_practitioner, get_visible_record
 from api.deps import IdPath, PolicyDep, ReadSessionDep, SessionDep, TodayDep
+from api.errors import Conflict
 from api.ledger.schemas import RegistrationEnd, SuspensionDecisionCreate
+from api.ledger.service import effective_points_of
 from api.people.view import person_view
 from api.supervision import service
 from api.supervision.schemas import CaseCreate, ReviewIn
 from api.web.auth import PageSupervisorDep
+from api.web.evidence import evidence_context
 from api.web.forms import FormDep, FormErrors, form_state, parse, saved, submit_once, undo
+from api.web.history import history_for
+from api.web.letters import sanction_ids
+from api.web.names import person_institution_names
 from api.web.person import person_context
 from api.web.render import page
-from points import Policy, Status
+from api.web.upcoming import phone_context
+from points import Policy
 from points.errors import DomainError
-from points.privacy import mask_id_numbers
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-SEARCH_LIMIT = 50
-OBJECTIONS_SHOWN = 200
-
-
-@router.get("/people")
-def search(request: Request, session: ReadSessionDep, who: PageSupervisorDep, today: TodayDep,
-           q: Annotated[str, Query(max_length=64)] = "", status: Status | Literal[""] = ""):
-    q = mask_id_numbers(q)  # shown again in the search box
-    rows = service.search_people(session, who, q, status or None, SEARCH_LIMIT)
-    return page(request, "people.html", {"q": q, "status": status, "statuses": list(Status), "rows": rows,
-                                         "limit": SEARCH_LIMIT, "today": today}, principal=who)
 
 
 def _person_page(request: Request, session: Session, who: Principal, code: str, policy: Policy, today: date,
                  status: int = 200, **extra):
-    view = person_view(session, get_visible_practitioner(session, who, code), policy, today)
-    context = person_context(view, policy, today)
+    person = get_visible_practitioner(session, who, code)
+    view = person_view(session, person, policy, today)
+    context = person_context(view, policy, today) | {"institution_names": person_institution_names(session, view)}
+    context |= phone_context(session, person, view, policy, today, request.query_params.get("done"), own=False)
+    context |= history_for(request, session, person.code) | {"sanction_ids": sanction_ids(session, person.id)}
+    context |= evidence_context(session, view)  # whoever sees the person sees the objections' files
     # offer only what this supervisor's authority may change: its own region's records and their suspensions
     changeable = {r.id for r in view.records if who.covers_region(r.authority_region)}
     context |= {"changeable": changeable, "form_key": uuid.uuid4().hex, "done": request.query_params.get("done"),
@@ -62,7 +61,8 @@ def _record_page(request: Request, session: Session, who: Principal, code: str, 
     defaults = {"decision_date": today.isoformat(), "authority": who.name, "responsibility": "main",
                 "institution_code": next((r.institution_code for r in view.registrations
                                           if r.ends_on is None and who.covers_region(r.institution_code[1:7])), "")}
-    return page(request, "record.html", {"view": view, "violations": policy.catalogue(person.region, today)}
+    return page(request, "record.html", {"view": view, "violations": policy.catalogue(person.region, today),
+                                         "institution_names": person_institution_names(session, view)}
                 | form_state(form, errors, error, defaults), status, principal=who)
 
 
@@ -115,20 +115,31 @@ def end_registration(request: Request, code: str, registration_id: IdPath, form:
     return saved(f"/ui/people/{code}", replayed, "ended")
 
 
-@router.get("/objections")
-def objections(request: Request, session: ReadSessionDep, who: PageSupervisorDep):
-    rows = service.objections(session, who, limit=OBJECTIONS_SHOWN)[:OBJECTIONS_SHOWN]  # the oldest first
-    return page(request, "objections.html", {"rows": rows}, principal=who)
-
-
 def _review_page(request: Request, session: Session, who: Principal, record_id: int, policy: Policy, today: date,
                  form: dict | None = None, errors: dict | None = None, error=None, status: int = 200):
     record, person = get_visible_record(session, who, record_id)
     view = person_view(session, person, policy, today)
     shown = next(r for r in view.records if r.id == record.id)
-    return page(request, "review.html", {"view": view, "record": shown}
+    if shown.annulled:  # an annulled record offers no review (the API still takes a correction naming it)
+        raise annulled(record.id)
+    violation = policy.violation(record.violation_code, person.region, record.decision_date)
+    return page(request, "review.html", {"view": view, "record": shown, "band": (violation.low, violation.high)}
+                | evidence_context(session, view)
                 | form_state(form, errors, error, {"decided_on": today.isoformat(), "outcome": "confirm"}),
                 status, principal=who)
+
+
+def annulled(record_id: int) -> Conflict:
+    return Conflict(f"record {record_id} is annulled: it takes no further review here", "RECORD_ANNULLED",
+                    record=record_id)
+
+
+def _review_unless_annulled(session: Session, who: Principal, record_id: int, data: ReviewIn, policy: Policy,
+                            today: date):
+    record, person = get_visible_record(session, who, record_id)
+    if effective_points_of(session, person, policy, record.id) == 0:  # only an annulment leaves 0 points
+        raise annulled(record.id)
+    return service.review(session, who, record_id, data, policy, today)
 
 
 @router.get("/records/{record_id}/review")
@@ -143,7 +154,7 @@ def review(request: Request, record_id: IdPath, form: FormDep, session: SessionD
     try:
         data = parse(ReviewIn, form)
         replayed = submit_once(request, session, who, form, data,
-                               lambda: service.review(session, who, record_id, data, policy, today))
+                               lambda: _review_unless_annulled(session, who, record_id, data, policy, today))
         _, person = get_visible_record(session, who, record_id)
     except (FormErrors, DomainError) as exc:
         errors, error, status = undo(session, exc)

@@ -40,6 +40,9 @@ MATRIX = {
     ("get", "/v1/me/history"): ((P,), None),
     ("post", "/v1/me/objections"): ((P,), {"record_id": 0, "reason": "异议"}),
     ("get", "/v1/me/objections"): ((P,), None),
+    ("post", "/v1/me/objections/{objection_id}/evidence"): ((P,), None),  # multipart; no file: 422
+    ("get", "/v1/objections/{objection_id}/evidence"): ((S, P), None),
+    ("get", "/v1/objections/{objection_id}/evidence/{evidence_id}"): ((S, P), None),
     ("get", "/v1/eligibility"): ((S, C), None),
     ("post", "/v1/eligibility/batch"): ((S, C), [{"code": CODE, "date": "2026-02-20"}]),
     ("post", "/v1/claims"): ((C,), [{"ref": "M1", "institution_code": "H11010500001", "practitioner_code": CODE,
@@ -60,7 +63,8 @@ SCOPED = {("get", "/v1/practitioners/{code}"), ("get", "/v1/practitioners/{code}
           ("post", "/v1/cases"), ("post", "/v1/practitioners/{code}/repairs"),
           ("post", "/v1/practitioners/{code}/suspension-decisions"), ("post", "/v1/records/{record_id}/reviews"),
           ("post", "/v1/registrations"), ("post", "/v1/practitioners"), ("post", "/v1/institutions"),
-          ("post", "/v1/registrations/{registration_id}/end")}
+          ("post", "/v1/registrations/{registration_id}/end"), ("get", "/v1/objections/{objection_id}/evidence"),
+          ("get", "/v1/objections/{objection_id}/evidence/{evidence_id}")}
 SCOPES = {S: "110000", I: "H11010500001", P: CODE, C: "110000"}
 FOREIGN = {S: "310000", I: OTHER_INSTITUTION}
 FOREIGN_NOT_FOUND = {"/v1/practitioners/{code}": "PRACTITIONER_NOT_FOUND",
@@ -70,7 +74,9 @@ FOREIGN_NOT_FOUND = {"/v1/practitioners/{code}": "PRACTITIONER_NOT_FOUND",
                      "/v1/practitioners/{code}/suspension-decisions": "PRACTITIONER_NOT_FOUND",
                      "/v1/records/{record_id}/reviews": "RECORD_NOT_FOUND",
                      "/v1/registrations": "INSTITUTION_NOT_FOUND", "/v1/practitioners": "INSTITUTION_NOT_FOUND",
-                     "/v1/registrations/{registration_id}/end": "REGISTRATION_NOT_FOUND"}
+                     "/v1/registrations/{registration_id}/end": "REGISTRATION_NOT_FOUND",
+                     "/v1/objections/{objection_id}/evidence": "OBJECTION_NOT_FOUND",
+                     "/v1/objections/{objection_id}/evidence/{evidence_id}": "EVIDENCE_NOT_FOUND"}
 
 
 @pytest.fixture
@@ -83,8 +89,14 @@ def world(api, people):
     api.app.state.settings.webhook_allow = "127.0.0.1"  # the webhook URLs here are local
     hook = api.client.post("/v1/webhooks", headers=settle, json={"url": "http://127.0.0.1:9/x"}).json()["id"]
     registration = api.client.get(f"/v1/practitioners/{CODE}", headers=people).json()["registrations"][0]["id"]
+    objected = case(api, people, 1, "2026-02-11", violation="L01").json()[0]["id"]  # an objection with a file
+    me = api.token(P, CODE)
+    objection = api.client.post("/v1/me/objections", headers=me, json={"record_id": objected, "reason": "异议"})
+    evidence = api.client.post(f"/v1/me/objections/{objection.json()['id']}/evidence", headers=me,
+                               files=[("files", ("a.pdf", b"%PDF-1.7 evidence"))])
     return {"record_id": record, "code": CODE, "ref": "R1", "subscription_id": hook, "settle": settle,
-            "registration_id": registration}
+            "registration_id": registration, "objection_id": objection.json()["id"],
+            "evidence_id": evidence.json()[0]["id"]}
 
 
 def call(api, method, path, body, headers, world):

@@ -54,10 +54,10 @@ def test_the_record_form_shows_the_chosen_types_source_in_both_languages(api, pe
     sign_in(api)
     page = api.client.get(f"/ui/people/{PERSON}/record").text
     first = _source_hint(page)  # without a choice, the first type's (L01)
-    assert first.startswith("来源: 《医疗保障基金使用监督管理条例》第十五条") and "分值档为本系统所定" in first
+    assert first.startswith("来源：《医疗保障基金使用监督管理条例》第十五条") and "分值档为本系统所定" in first
     options = {m[0]: html.unescape(m[1]) for m in re.findall(r'<option value="(\w+)"[^>]*data-source="([^"]*)"', page)}
     assert "第三十八条第(二)项" in options["H01"]
-    assert options["L99"] == "无公开文件规定此具体情形, 由决定者在本档内判断分值"
+    assert options["L99"] == "无公开文件规定此具体情形，由决定者在本档内判断分值"
     api.clock.today = api.clock.today.replace(year=2026, month=11, day=26)
     page = api.client.get(f"/ui/people/{PERSON}/record").text
     options = {m[0]: html.unescape(m[1]) for m in re.findall(r'<option value="(\w+)"[^>]*data-source="([^"]*)"', page)}

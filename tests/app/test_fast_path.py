@@ -120,3 +120,23 @@ def test_who_asks_is_checked_before_what_is_asked_on_both_paths(both, query):
                                                                                headers=headers)
         assert (a.status_code, a.json()) == (b.status_code, b.json())
         assert a.status_code == expected[0] and expected[1] in (None, a.json()["error"]["code"]), (query, a.json())
+
+
+# the error answers' message in the language Accept-Language asks for (api/languages.py), alike on both paths
+ZH_QUERIES = [q for q in QUERIES if "known_at" not in q]
+
+
+@pytest.mark.parametrize("params,who", [(q, "settlement") for q in ZH_QUERIES]
+                         + [(ZH_QUERIES[0], "nobody"), (ZH_QUERIES[0], "practitioner")])
+def test_both_paths_answer_errors_in_chinese_alike(both, params, who):
+    fast, slow, api = both
+    token = {"settlement": api.token(Role.SETTLEMENT, "000000"), "nobody": {},
+             "practitioner": api.token(Role.PRACTITIONER, CODE)}[who]
+    headers = {**token, **SAME_ID, "Accept-Language": "zh-CN,zh;q=0.9"}
+    a, b = fast.get("/v1/eligibility", params=params, headers=headers), slow.get(
+        "/v1/eligibility", params=params, headers=headers)
+    assert (a.status_code, a.json()) == (b.status_code, b.json())
+    if a.status_code != 200:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in a.json()["error"]["message"]), a.json()
+        for r in (a, b):
+            assert (r.headers["content-language"], r.headers["vary"]) == ("zh", "Accept-Language")

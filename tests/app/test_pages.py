@@ -138,13 +138,14 @@ def test_deciding_a_suspension_length_moves_the_return_date_and_it_can_be_correc
                 "trigger_record_id": hidden(page, "trigger_record_id"), "decided_on": "2026-03-01",
                 "reason": "情节较重", **fields}
 
-    for fields, shown in (({"months": "7"}, "暂停期限须在政策规定的月数范围内"),
-                          ({"months": "3", "decided_on": "2026-02-19"}, "决定日期须在触发暂停的记分时点与今天之间")):
+    for fields, shown in (({"months": "7"}, "暂停期限须为 1–6 个月，收到 7 个月。"),
+                          ({"months": "3", "decided_on": "2026-02-19"},
+                           "决定日期 2026-02-19 须在触发暂停的记分时点 2026-02-20 与今天")):
         r = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, **fields))
         assert r.status_code == 422 and shown in r.text
     page = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, months="3")).text
     assert 'id="eligible-again">2026-05-21<' in page and 'id="decide"' in page  # kept for a correction
-    assert "已决定 3 个月 (北京市医保局 李科长, 2026-03-01)" in page
+    assert "已决定 3 个月（北京市医保局 李科长，2026-03-01）" in page
     page = api.client.post(f"/ui/people/{PERSON}/suspension-decisions", data=form(page, months="2")).text
     assert 'id="eligible-again">2026-04-21<' in page and "已决定 2 个月" in page
 
@@ -182,7 +183,7 @@ def test_the_language_toggle_switches_to_english_and_back(api, people):
     page = api.client.get(f"/ui/people/{PERSON}").text
     assert "Points this year" in page and '<html lang="en">' in page
     api.client.get("/ui/lang", params={"to": "zh", "next": "//evil.example"})
-    assert "本年度累计记分" in api.client.get(f"/ui/people/{PERSON}").text
+    assert "本年度有效记分" in api.client.get(f"/ui/people/{PERSON}").text
     assert api.client.get("/ui/lang", params={"to": "fr"}).status_code == 422
 
 

@@ -70,7 +70,7 @@ def test_a_later_decision_corrects_the_length_and_the_notice_says_so(setup, poli
     decide(setup, policy, None, 2, date(2025, 6, 12), year=2025, ordinal=1)  # by (year, ordinal): still accepted
     [s] = sanctions(setup)
     assert (s.months, s.ends_on, s.trigger_record_id) == (2, date(2025, 8, 10), nine.id)
-    assert notices(setup)[-1] == "暂停医保支付资格 2025-06-11 至 2025-08-10 (期限由6个月改为2个月)"
+    assert notices(setup)[-1] == "暂停医保支付资格 2025-06-11 至 2025-08-10 (期限由6个月改为2个月; supervisor-1 2025-06-12 决定)"
     decide(setup, policy, nine.id, 2, date(2025, 6, 12))  # the same again changes nothing
     assert len(notices(setup)) == 3
 

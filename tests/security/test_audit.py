@@ -277,8 +277,13 @@ def world(api, people):
     hook = api.client.post("/v1/webhooks", headers=settle, json={"url": "http://127.0.0.1:9/x"})
     assert hook.status_code == 201, hook.text
     registration = api.client.get(f"/v1/practitioners/{CODE}", headers=people).json()["registrations"][0]["id"]
+    objected = case(api, people, 1, "2026-02-11", violation="L01").json()[0]["id"]  # for the evidence route
+    objection = api.client.post("/v1/me/objections", headers=api.token(Role.PRACTITIONER, CODE, "王伟"),
+                                json={"record_id": objected, "reason": "异议"})
+    assert objection.status_code == 201, objection.text
     return {"record_id": record_id, "code": CODE, "ref": "R1", "subscription_id": hook.json()["id"],
-            "settle": settle, "tianjin": tianjin, "beijing": people, "registration_id": registration}
+            "settle": settle, "tianjin": tianjin, "beijing": people, "registration_id": registration,
+            "objection_id": objection.json()["id"]}
 
 
 def _request(api, world, method, path):
@@ -294,6 +299,8 @@ def _request(api, world, method, path):
     if body is not None and not isinstance(body, list) and "record_id" in body:
         body = {**body, "record_id": world["record_id"]}
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    if path.endswith("/evidence"):  # multipart: a file
+        return name, lambda: api.client.post(url, headers=headers, files=[("files", ("a.pdf", b"%PDF-1.7 x"))])
     return name, lambda: api.client.request(method.upper(), url, headers=headers, json=body)
 
 
@@ -316,7 +323,8 @@ def test_objections_and_imports_are_audited(api, world, policy):
                                                                    "reason": "记分有误"})
     assert filed.status_code == 201, filed.text
     with Session(api.engine) as db:
-        entry = db.scalars(select(AuditLog).where(AuditLog.action == "objection.file")).one()
+        entry = db.scalars(select(AuditLog).where(AuditLog.action == "objection.file")
+                           .order_by(AuditLog.seq.desc())).first()  # the world filed one before
         assert (entry.actor, entry.subject, entry.reason) == ("王伟", CODE, "记分有误")
         assert json.loads(entry.detail)["after"] == {"record": world["record_id"], "state": "open"}
     csv = ["code,name,category,institution_code,registered_on\n", "D110105000300,李四,medical,H11010500001,2025-01-01\n",

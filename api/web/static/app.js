@@ -42,3 +42,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+// Evidence files (objection form): too many or too large files are refused before the form is sent.
+document.addEventListener("DOMContentLoaded", () => {
+  const files = document.getElementById("f-evidence");
+  if (!files) return;
+  files.addEventListener("change", () => {
+    const tooMany = files.files.length > Number(files.dataset.maxFiles);
+    const tooLarge = Array.from(files.files).some((f) => f.size > Number(files.dataset.maxBytes));
+    files.setCustomValidity(tooMany ? files.dataset.tooMany : tooLarge ? files.dataset.tooLarge : "");
+    files.reportValidity();
+  });
+});

@@ -1,3 +1,29 @@
-"""Page texts: regions. key -> (Chinese, English)."""
+"""Page texts: regions and institutions by name, and the institution's own pages. key -> (Chinese, English)."""
 TEXT: dict[str, tuple[str, str]] = {
+    "region.scope": ("管辖范围", "Scope"),
+    # an institution's pages
+    "inst.nav.staff": ("本机构人员", "Our staff"),
+    "inst.nav.notifications": ("告知", "Notifications"),
+    "inst.staff.title": ("本机构在册人员", "Staff registered here"),
+    "inst.staff.total": ("共 {n} 人", "{n} in all"),
+    "inst.staff.none": ("本机构目前没有在册人员。", "Nobody is registered here today."),
+    "inst.staff.hint": ("状态为 {today} 当日状态；“即将执行”为已决定、尚未开始的暂停或终止。",
+                        "Status as of {today}; “Coming” is a suspension or termination decided but not yet begun."),
+    "inst.col.upcoming": ("即将执行", "Coming"),
+    "inst.upcoming.suspension": ("暂停：{start} 至 {end}", "Suspension: {start} to {end}"),
+    "inst.upcoming.termination": ("终止：自 {start} 起，禁止再登记至 {end}",
+                                  "Termination: from {start}, barred until {end}"),
+    "inst.notices.title": ("致本机构的告知", "Notifications to this institution"),
+    "inst.notices.total": ("共 {n} 条", "{n} in all"),
+    "inst.notices.none": ("暂无告知。", "No notifications."),
+    "inst.col.sent": ("日期", "Date"),
+    "inst.col.message": ("内容", "Message"),
+    "inst.kind.record": ("记分", "Points recorded"),
+    "inst.kind.review": ("复核", "Review"),
+    "inst.kind.sanction": ("暂停或终止", "Suspension or termination"),
+    "inst.kind.objection": ("异议", "Objection"),
+    "inst.page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "inst.paging": ("分页", "Pages"),
+    "inst.prev": ("上一页", "Previous"),
+    "inst.next": ("下一页", "Next"),
 }

@@ -1,3 +1,58 @@
-"""Page texts: todo. key -> (Chinese, English)."""
+"""Page texts: the supervisor's 待办 (to-do) page and the region overview. key -> (Chinese, English)."""
 TEXT: dict[str, tuple[str, str]] = {
+    # header
+    "todo.nav": ("待办", "To do"),
+    "overview.nav": ("地区概况", "Overview"),
+    # to-do page
+    "todo.title": ("待办", "To do"),
+    "todo.summary": ("待决定期限的暂停 {s} 项（其中逾期 {o} 项），待复核的异议 {n} 项。",
+                     "{s} suspensions to decide ({o} overdue), {n} objections to review."),
+    "todo.suspensions": ("待决定期限的暂停", "Suspensions whose length is undecided"),
+    "todo.overdue_rule": (("逾期：暂停按地区默认期限执行，默认期限已届满（截止日早于今天）仍未决定期限。"
+                          "逾期的排在最前，其余按默认期限截止日排列。仅列出本地区（含下级地区）记分机关作出的触发记分。"),
+                          ("Overdue: the suspension has run its region's default length, which ended before today, "
+                          "and its length is still undecided. Overdue ones come first, the rest by the end of "
+                          "the default period. Only suspensions triggered by records of your region's authorities "
+                          "(or those below) are listed.")),
+    "todo.col_trigger": ("触发记分", "Trigger record"),
+    "todo.col_period": ("默认期限", "Default period"),
+    "todo.months": ("{m} 个月", "{m} months"),
+    "todo.overdue": ("逾期", "Overdue"),
+    "todo.running": ("执行中", "Running"),
+    "todo.pending": ("未开始", "Not started"),
+    "todo.decide": ("决定期限", "Decide"),
+    "todo.no_suspensions": ("没有待决定期限的暂停。", "No suspension awaits its length."),
+    "todo.objections": ("待复核的异议", "Objections to review"),
+    "todo.objections_rule": ("按提出时间排列，最早的在前；天数按北京时间计算。",
+                             "The oldest first; days counted in China time."),
+    "todo.col_days": ("已等待（天）", "Open (days)"),
+    "todo.days": ("{d} 天", "{d} days"),
+    "todo.review": ("复核", "Review"),
+    "todo.no_objections": ("没有待复核的异议。", "No objection awaits review."),
+    "todo.first": ("仅显示前 {n} 项。", "Only the first {n} are shown."),
+    # overview page
+    "overview.title": ("地区概况", "Region overview"),
+    "overview.scope": ("范围：在本地区（含下级地区）登记备案的人员，每人计一次。",
+                       "Scope: people registered in your region or below, each counted once."),
+    "overview.status_now": ("当前暂停、终止人数", "People suspended or terminated now"),
+    "overview.as_of": ("状态更新于 {d}", "status as of {d}"),
+    "overview.upcoming": ("即将开始（明天及以后）", "Starting tomorrow or later"),
+    "overview.upcoming_suspension": ("即将暂停", "Suspension ahead"),
+    "overview.upcoming_termination": ("即将终止", "Termination ahead"),
+    "overview.by_month": ("{y} 年各月记分", "Point records in {y} by month"),
+    "overview.records_rule": ("按记分时点（处理决定日期）统计，已撤销的记录不计入，分值为记分时的分值。",
+                              "By decision date (记分时点); annulled records are left out; points as recorded."),
+    "overview.month": ("{m} 月", "Month {m}"),
+    "overview.by_violation": ("{y} 年按违规情形", "{y} by violation type"),
+    "overview.by_institution": ("{y} 年记分最多的机构（前 10）", "{y}: institutions with most records (top 10)"),
+    "overview.objection_ages": ("待复核异议的等待时间", "Open objections by age"),
+    "overview.age_range": ("{a}–{b} 天", "{a}–{b} days"),
+    "overview.age_over": ("{a} 天以上", "{a} days and more"),
+    "overview.col_item": ("项目", "Item"),
+    "overview.col_people": ("人数", "People"),
+    "overview.col_records": ("记录数", "Records"),
+    "overview.col_points": ("分值合计", "Points"),
+    "overview.col_count": ("数量", "Count"),
+    "overview.chart_of": ("图：{t}（数字见旁边的表格）", "Chart: {t} (the numbers are in the table beside it)"),
+    "overview.none": ("暂无数据。", "Nothing yet."),
 }
