@@ -66,16 +66,19 @@ def test_the_page_fits_a_phone_and_a_desktop(site, beijing, browser, name, role,
         hospital = site.token(Role.INSTITUTION, "H11010500001", "朝阳第一医院")
         sign_in(page, site, {"supervisor": beijing, "practitioner": physician, "institution": hospital}[role])
     url = site.url + path.format(record=five, objected=four)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.goto(url)
-        page.evaluate("document.fonts.ready.then(() => true)")  # Chinese glyphs drawn before the picture
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{name} at {width} px is {scroll} px wide"
-        assert page.evaluate(SPILLING) == [], f"{name} at {width} px: fields spill out of their card"
-        brand = page.locator(".bar .brand").bounding_box()
-        assert brand["height"] < 50, f"{name} at {width} px: the header's title wraps letter by letter"
-        for link in page.locator(".object-link").all():  # 提出异议 is on screen
-            box = link.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name}: 提出异议 off-screen at {width}"
+    for lang in ("zh", "en"):  # English words are longer: both languages must fit
+        page.goto(f"{site.url}/ui/lang?to={lang}&next=/ui/login")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(url)
+            page.evaluate("document.fonts.ready.then(() => true)")  # Chinese glyphs drawn before the picture
+            shot = f"{name}-{width}" + ("" if lang == "zh" else "-en")
+            page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner, f"{shot} is {scroll} px wide"
+            assert page.evaluate(SPILLING) == [], f"{shot}: fields spill out of their card"
+            brand = page.locator(".bar .brand").bounding_box()
+            assert brand["height"] < 50, f"{shot}: the header's title wraps letter by letter"
+            for link in page.locator(".object-link").all():  # 提出异议 is on screen
+                box = link.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{shot}: 提出异议 off-screen"
