@@ -11,9 +11,11 @@ TERMS = ("band", "outcome")  # params whose value is itself a text: band=heavier
 MAX_HEADER = 200  # characters of Accept-Language read
 
 
-def negotiate(header: str | None) -> str:
-    """`zh` or `en` from an Accept-Language header (zh, zh-CN, en-US, q-values; `*` and other languages are
-    passed over); English when the header names neither."""
+def negotiate(header: str | bytes | None) -> str:
+    """`zh` or `en` from an Accept-Language header, as text or as the raw ASGI bytes (zh, zh-CN, en-US, q-values;
+    `*` and other languages are passed over); English when the header names neither."""
+    if isinstance(header, bytes):
+        header = header.decode("latin-1")
     best, best_q = API_DEFAULT, 0.0
     for part in (header or "")[:MAX_HEADER].split(","):
         tag, *options = part.split(";")

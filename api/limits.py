@@ -47,8 +47,7 @@ def signed_in(scope) -> bool:
 
 async def answer(send, exc: DomainError, scope) -> None:
     """The app's error answer, its message in the language Accept-Language asks for (api/languages.py)."""
-    asked = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"accept-language"), None)
-    lang = languages.negotiate(asked)
+    lang = languages.negotiate(next((v for n, v in scope["headers"] if n == b"accept-language"), None))
     body = to_json(languages.localise(error_envelope(exc.code, exc.message), lang, getattr(exc, "params", None)))
     await send({"type": "http.response.start", "status": exc.status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

@@ -1,7 +1,7 @@
 """告知: tell the person, each institution they are registered at on the day, and the record's institution."""
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from api.clock import utcnow
@@ -13,9 +13,8 @@ from points.privacy import mask_id_numbers
 def staff_institutions(session: Session, person_id: int, day: date, record_id: int | None = None) -> list[str]:
     """Codes of the institutions the person is registered at on `day`, and of the record's institution (where
     the violation happened, maybe a former employer): an institution the person left hears nothing later."""
-    registered = (Registration.practitioner_id == person_id, Registration.starts_on <= day,
-                  or_(Registration.ends_on.is_(None), Registration.ends_on >= day))
-    codes = set(session.scalars(select(Institution.code).join(Registration).where(*registered)))
+    codes = set(session.scalars(select(Institution.code).join(Registration).where(
+        Registration.practitioner_id == person_id, Registration.open_on(day))))
     if record_id is not None:
         codes.update(session.scalars(select(Institution.code).join(PointRecord)
                                      .where(PointRecord.id == record_id)))

@@ -142,8 +142,7 @@ def get_visible_record(session: Session, who: Principal, record_id: int) -> tupl
 def registered_regions(session: Session, person_id: int, on: date) -> set[str]:
     """Regions of the institutions where the person was registered on `on`."""
     return set(session.scalars(select(Institution.region).join(Registration).where(
-        Registration.practitioner_id == person_id, Registration.starts_on <= on,
-        or_(Registration.ends_on.is_(None), Registration.ends_on >= on))))
+        Registration.practitioner_id == person_id, Registration.open_on(on))))
 
 
 def check_not_backdated_into(session: Session, who: Principal, code: str, starts_on: date, today: date) -> None:

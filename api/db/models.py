@@ -10,7 +10,19 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, field_validator
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from api.dates import Day
@@ -117,6 +129,11 @@ class Registration(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the end was recorded
     ended_by: str | None = Field(default=None, max_length=100)
     end_reason: str | None = Field(default=None, max_length=1000)
+
+    @classmethod
+    def open_on(cls, day: date):
+        """The SQL condition: the registration covers `day` (begun by it, not ended before it)."""
+        return and_(cls.starts_on <= day, or_(cls.ends_on.is_(None), cls.ends_on >= day))
 
 
 # --- The ledger (append-only) --------------------------------------------------------------------------------

@@ -174,11 +174,11 @@ class EligibilityFastPath:
             if answer is not None:
                 status = 200
             else:
-                lang = languages.negotiate(accept_language.decode("latin-1") if accept_language else None)
+                lang = languages.negotiate(accept_language)
                 status, answer = await self.answer(token, query_string, lang)
         except Exception:
             logger.exception("GET /v1/eligibility failed")
-            lang = languages.negotiate(accept_language.decode("latin-1") if accept_language else None)
+            lang = languages.negotiate(accept_language)
             status, answer = 500, failure_body("INTERNAL_ERROR", request_log.failure_message(), lang)
         context.status = status
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer)),

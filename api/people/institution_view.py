@@ -4,7 +4,7 @@ institution's staff and notices are a small, indexed set."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.db.models import Notification, Practitioner, Registration
@@ -35,8 +35,7 @@ class StaffMember:
 
 def _registered_now(institution_id: int, today: date):
     return select(Registration.practitioner_id).where(
-        Registration.institution_id == institution_id, Registration.starts_on <= today,
-        or_(Registration.ends_on.is_(None), Registration.ends_on >= today))
+        Registration.institution_id == institution_id, Registration.open_on(today))
 
 
 def count_current_staff(session: Session, institution_id: int, today: date) -> int:

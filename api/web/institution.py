@@ -14,19 +14,19 @@ from api.live import read_session
 from api.people import institution_view
 from api.web import export
 from api.web.auth import PageInstitutionDep
+from api.web.filters import PER_PAGE, pages
 from api.web.i18n import translator
 from api.web.render import language, page
 from points.dates import china_date
 
 router = APIRouter(prefix="/ui/institution", include_in_schema=False)
-PER_PAGE = 50
 NOTICE_KINDS = ("record", "review", "sanction", "objection")  # labelled; another kind is shown as written
 PageQuery = Annotated[int, Query(alias="page", ge=1, le=100_000)]  # from 1; past the last: the last
 
 
 def _paging(number: int, total: int) -> dict:
-    pages = max(1, -(-total // PER_PAGE))
-    return {"page_no": min(number, pages), "pages": pages, "total": total}
+    last = pages(total, PER_PAGE)
+    return {"page_no": min(number, last), "pages": last, "total": total}
 
 
 @router.get("")

@@ -17,8 +17,6 @@ from api.people.view import person_view
 from api.web.auth import PagePractitionerDep, PageSupervisorDep
 from api.web.render import page
 from points import Policy
-from points.dates import china_date
-from points.objections import objection_deadline
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -36,8 +34,7 @@ def _common(session: Session, person: Practitioner, record: PointRecord, policy:
     institution = session.get(Institution, record.institution_id)
     return {"view": view, "record": shown, "institution": institution, "today": today,
             "year": year, "year_total": next((y.net for y in view.years if y.year == year), 0),
-            "params": policy.parameters(person.region, record.decision_date),
-            "deadline": objection_deadline(policy, person.region, china_date(record.recorded_at))}
+            "params": policy.parameters(person.region, record.decision_date), "deadline": shown.objection_deadline}
 
 
 def _record_letter(request: Request, session: Session, who: Principal, person: Practitioner, record: PointRecord,
