@@ -1,6 +1,6 @@
 """告知 goes to the person, to the institutions they are registered at that day, and to the record's own
 institution: an institution the person left hears nothing more about them, except about what happened there."""
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -55,3 +55,19 @@ def test_each_notice_is_kept_in_chinese_and_english(session, policy):
     assert "5 points" in notices[0].message_en and "EN-5" in notices[0].message_en
     assert notices[1].message_en == ("payment eligibility suspended 2025-06-03 to 2025-07-02 "
                                      "(1 month, the default, to be decided)")
+
+
+def test_an_institution_is_told_on_the_registrations_last_day_and_not_the_day_after(session, policy):
+    institution(session)
+    institution(session, OTHER)
+    person(session, policy, CODE)
+    ledger.register(session, "test", RegistrationCreate(practitioner_code=CODE, institution_code=OTHER,
+                                                        starts_on=date(2025, 1, 1)), policy, TODAY)
+    at_hospital = session.scalars(select(Registration.id).order_by(Registration.id)).first()
+    ledger.end_registration(session, "test", at_hospital, RegistrationEnd(ends_on=TODAY, reason="注销"), policy,
+                            TODAY)
+    record(session, policy, CODE, 1, date(2025, 6, 20), case="LAST-DAY", at=OTHER)  # told on TODAY: still there
+    assert told(session, "LAST-DAY") == {HOSPITAL, OTHER}
+    record(session, policy, CODE, 1, date(2025, 6, 21), case="DAY-AFTER", at=OTHER,
+           today=TODAY + timedelta(days=1))
+    assert told(session, "DAY-AFTER") == {OTHER}
