@@ -73,7 +73,8 @@ class Live:
             self.snapshot, self._pending = snapshot, {}
         if old is None:  # the app is loaded: what exists now lives on, so full collections skip it (gc.freeze)
             gc.freeze()
-        log.info("eligibility snapshot: %d people in %.1f s", len(snapshot), time.perf_counter() - started)
+        log.info("eligibility snapshot: %d people in %.1f s (%s)", len(snapshot), time.perf_counter() - started,
+                 "from the saved image and the changes since" if snapshot.origin == "image" else "read in full")
 
     def invalidate(self, changes) -> None:
         """This process changed these people (code -> standing value written, or just codes): answer them from

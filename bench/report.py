@@ -74,9 +74,14 @@ def table(results: list[dict], args) -> str:
     row("RSS over bare FastAPI, 1 worker: MB",
         lambda r: f"{sub(r, 1)['rss_loaded_mb'][0] - base(r)['bare']['rss_mb'][0]:,.0f}", "≤ 80 MB at 1M")
     for n in args.workers:
-        row(f"start to first answer / to snapshot loaded, {n} worker(s): s"
+        row(f"start to first answer / to snapshot loaded from the image, {n} worker(s): s"
             + ("" if n == 1 else " (all workers: see docs/performance.md)"),
             lambda r, n=n: f"{sub(r, n)['up_s']:.1f} / {sub(r, n)['loaded_s']:.1f}", "load < 2 s at 1M" if n == 1 else "")
+    row("first start, no saved image: start to first answer / to snapshot read in full: s",
+        lambda r: f"{r['cold_start']['up_s']:.1f} / {r['cold_start']['loaded_s']:.1f}")
+    row("  peak while loading (VmHWM): MB", lambda r: _mb(r["cold_start"]["rss_peak_loading_mb"]))
+    row("job snapshot_image (read everyone, save): s (MB saved)",
+        lambda r: f"{r['cold_start']['image_job_s']:.1f} ({r['cold_start']['image_bytes'] / 2**20:,.1f})")
     for name in ("person", "search"):
         row(f"page /ui/{name}, 1 worker, 10 connections: req/s",
             lambda r, n=name: f"{sub(r, 1)['pages'][n]['rps']:,.0f}")

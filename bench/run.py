@@ -42,6 +42,7 @@ from bench.build import build, codes_by_status
 from bench.load import LoadFailed, post_batches, run_wrk
 from bench.report import table
 from bench.servers import answers, baseline, snapshot_loaded, subject
+from scheduler.jobs import JobContext, save_snapshot_image
 
 RESULTS = Path(__file__).parent / "results"
 SECRET = "bench-secret-key-of-at-least-32-bytes"
@@ -202,6 +203,22 @@ def memory_without_snapshot(url: str) -> list[float]:
         return server.rss_mb()
 
 
+def cold_start_and_image(engine, policy, url: str) -> dict:
+    """`points serve` with no saved image (it reads everyone: a first start), then the scheduler's
+    `snapshot_image` job, after which every start below installs the image and the changes since."""
+    with subject(PORT, 1, service_env(url)) as server:
+        up = server.wait_until(answers("/healthz"))
+        loaded = server.wait_until(snapshot_loaded(1))
+        out = {"up_s": up, "loaded_s": loaded, "rss_peak_loading_mb": server.peak_mb()}
+    log(f"points serve, no image: up after {up:.1f} s, snapshot read in full after {loaded:.1f} s")
+    with Session(engine) as session:
+        seconds, saved = timed(lambda: save_snapshot_image(JobContext(session, engine, datetime.now(timezone.utc),
+                                                                       policy, lambda: datetime.now(timezone.utc))))
+        session.commit()
+    log(f"snapshot_image job: {saved} in {seconds:.1f} s")
+    return out | {"image_job_s": seconds, "image_bytes": saved["bytes"]}
+
+
 def measure_subject(workers: int, args, url: str, token: str, paths: list[str], bodies: list[bytes],
                     extra=None) -> dict:
     """`points serve --workers N`: start to first answer, to a loaded snapshot, memory, eligibility, batches."""
@@ -268,6 +285,8 @@ def bench(kind: str, args) -> dict:
     bodies = batch_bodies(sample)
     result = {"kind": kind, "people": args.people, "built": built, "load_average_at_start": os.getloadavg(),
               "baselines": measure_baselines(args, {"X-API-Key": token}, paths, bodies)}
+    log("points serve with no saved image, then the scheduler's snapshot_image job")
+    result["cold_start"] = cold_start_and_image(engine, policy, url)
     log("points serve with the snapshot off (memory before the snapshot)")
     result["rss_no_snapshot_mb"] = memory_without_snapshot(url)
     result["subject"] = {}

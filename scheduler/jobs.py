@@ -8,6 +8,9 @@ from sqlmodel import Session
 
 from api.audit_head import checkpoint
 from api.claims.service import recheck
+from api.eligibility.image import read_header, save_image, usable
+from api.eligibility.snapshot import load_snapshot
+from api.eligibility.versions import current_standing_version
 from api.ledger.status import refresh_statuses, roll_over_year
 from api.settings import get_settings
 from api.webhooks.delivery import run_webhooks
@@ -53,6 +56,10 @@ def five_minutes_of(now: datetime) -> str:
     return local.replace(minute=local.minute - local.minute % 5, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 
+def hour_of(now: datetime) -> str:
+    return now.astimezone(CHINA).strftime("%Y-%m-%dT%H")
+
+
 def instant(now: datetime) -> str:
     return now.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -61,6 +68,18 @@ def checkpoint_audit_head(c: JobContext) -> dict:
     """Idempotent: nothing is written while the head has not moved (safe twice, or from a late run)."""
     point, written = checkpoint(c.session, now=c.now)
     return {"checkpointed_seq": point.seq if written else 0}
+
+
+def save_snapshot_image(c: JobContext) -> dict:
+    """Idempotent: a full load is read and saved only when the standing counter moved since the saved image (or
+    it is missing, or made by another format or for other codes)."""
+    version = current_standing_version(c.session)
+    header = read_header(c.session)
+    if usable(header, c.policy.person_prefixes, version) and header["version"] == version:
+        return {"saved": False, "version": version}
+    snapshot = load_snapshot(c.session, c.policy, image=False)
+    return {"saved": True, "version": snapshot.version, "people": len(snapshot),
+            "bytes": save_image(c.session, snapshot.image())}
 
 
 JOBS = [
@@ -80,6 +99,8 @@ JOBS = [
         lambda c: run_webhooks(c.engine, c.clock, Allowlist(get_settings().webhook_allow)), record_idle=False,
         description="every 30 s: fan new status events out to subscriptions, send due webhooks in batches of up "
                     "to 100 events (signed, retried with backoff, only to allowlisted destinations)"),
+    Job("snapshot_image", {"trigger": "cron", "minute": 20}, hour_of, save_snapshot_image,
+        description="hourly: the eligibility snapshot saved for starting API workers, if anyone changed since"),
     Job("audit_checkpoint", {"trigger": "interval", "minutes": 5}, instant, checkpoint_audit_head, record_idle=False,
         description="every 5 minutes: the audit chain's signed head appended to the head file, if it moved"),
 ]

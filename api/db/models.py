@@ -413,6 +413,17 @@ class ChangeCounter(SQLModel, table=True):
     value: int = Field(default=0, sa_type=BigInteger)
 
 
+class SnapshotImage(SQLModel, table=True):
+    """A saved copy of the eligibility snapshot's arrays (api/eligibility/image.py): a header row, then each array
+    in parts of at most a few MiB, so a starting worker installs everyone without reading every person."""
+
+    __tablename__ = "snapshot_image"
+
+    name: str = Field(primary_key=True, max_length=16)  # header | keys | since | other_at | other_days | other_states
+    part: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
+
+
 class StatusClock(SQLModel, table=True):
     """One row: the day every stored status, its end and tally are current as of (None: never brought up to
     date, so the next run re-derives everyone). Moving it re-derives only the people whose sanctions or

@@ -7,10 +7,13 @@ person. A lookup packs the code and bisects. People whose standing changed since
 (code -> entry) and looked up there first; when it grows large the owner reloads everything.
 
 The snapshot is refreshed from the `standing` counter: when it moved, only the people stamped with a newer
-value are reloaded (api/eligibility/versions.py)."""
+value are reloaded (api/eligibility/versions.py). A load starts from the saved image when there is a usable one
+(api/eligibility/image.py) and reloads the people changed since, as a refresh does; else it reads everyone."""
+import gc
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from itertools import islice
 from operator import itemgetter, lt
@@ -19,6 +22,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.db.models import Practitioner
+from api.eligibility.image import Image, load_image
 from api.eligibility.packed import (
     NEVER,
     NORMAL,
@@ -57,6 +61,7 @@ class Snapshot:
         # reloaded them since (read-your-writes)
         self.dirty: dict[str, tuple[int, int]] = {}
         self.generation = 0
+        self.origin = "database"  # or "image": installed from the saved image, then refreshed
 
     def _in_arrays(self, code: str) -> bool:
         key = self.packer.pack(code)
@@ -75,7 +80,21 @@ class Snapshot:
     @property
     def crowded(self) -> bool:
         """Enough people changed since the load that a reload would be smaller and quicker to search."""
-        return len(self.changed) > max(10_000, len(self.keys) // 50)
+        return len(self.changed) > crowd(len(self.keys))
+
+    def image(self) -> Image:
+        """The arrays and what they refer to, to be saved (only from a load: this process's changes not in)."""
+        arrays = {"keys": self.keys, "since": self.since, "other_at": self.other_at, "other_days": self.other_days,
+                  "other_states": self.other_states}
+        return Image(self.version, self.packer.prefixes, arrays, self.states, dict(self.changed))
+
+    @classmethod
+    def from_image(cls, image: Image, policy: Policy) -> "Snapshot":
+        a = image.arrays
+        snapshot = cls(image.version, policy, CodePacker(image.prefixes), image.states, a["keys"], a["since"],
+                       (a["other_at"], a["other_days"], a["other_states"]), image.changed)
+        snapshot.origin = "image"
+        return snapshot
 
     def state(self, code: str, day: int) -> int | None:
         """The number of the person's state on that day (an ordinal), None for no such person."""
@@ -107,7 +126,7 @@ class Snapshot:
 
     def tail(self, state: int, code: str, day: date, emergency: bool) -> bytes:
         """`answer_of` as the end of a single answer's JSON, `"eligible":…,"rule":"…"}` (rendered once a state)."""
-        plain, exempted, status = self.states.answers[state]
+        _, exempted, status = self.states.answers[state]
         exempt = emergency and exempted is not None and status in self.policy.emergency_exempt(person_region(code), day)
         return self.states.tails[state][exempt]
 
@@ -158,7 +177,50 @@ def refresh_snapshot(session: Session, snapshot: Snapshot) -> int:
     return len(changed)
 
 
-def load_snapshot(session: Session, policy: Policy) -> Snapshot:
+def crowd(people: int) -> int:
+    """How many changed people make a whole reload the better choice."""
+    return max(10_000, people // 50)
+
+
+@contextmanager
+def _no_collections():
+    """A load makes millions of short-lived objects and no cycles: collections would only walk the app's heap."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_snapshot(session: Session, policy: Policy, image: bool = True) -> Snapshot:
+    """Everyone as of now: the saved image and the people changed since it, when it is usable and not too many
+    changed since; otherwise everyone read from the database (`image=False`: always)."""
+    with _no_collections():
+        if image:
+            snapshot = _from_image(session, policy)
+            if snapshot is not None:
+                return snapshot
+        return _read_everyone(session, policy)
+
+
+def _from_image(session: Session, policy: Policy) -> Snapshot | None:
+    version = current_standing_version(session)
+    saved = load_image(session, policy.person_prefixes, version)
+    if saved is None:
+        return None
+    since = select(func.count()).select_from(
+        select(Practitioner.id).where(Practitioner.standing_version > saved.version)
+        .limit(crowd(len(saved.arrays["keys"])) + 1).subquery())
+    if session.scalar(since) > crowd(len(saved.arrays["keys"])):
+        return None
+    snapshot = Snapshot.from_image(saved, policy)
+    refresh_snapshot(session, snapshot)
+    return snapshot
+
+
+def _read_everyone(session: Session, policy: Policy) -> Snapshot:
     """Everyone, from a few streamed column queries, into arrays (no object per person)."""
     version = current_standing_version(session)  # read first: later changes are caught by the next refresh
     packer, states = CodePacker(policy.person_prefixes), States()

@@ -1,0 +1,106 @@
+"""The snapshot's arrays saved in the database (`snapshot_image`), so a starting worker installs everyone from a
+few large rows instead of reading every person, then reloads only the people whose standing changed since.
+
+An image holds the arrays of a full load as bytes, and a header: the standing value the load read first, the
+format, the person prefixes (codes pack by them), the byte order, the states met (their answers are rendered
+anew from them by this code at install) and the people kept by code. Everyone whose standing changed after that
+value carries a later one, which is exactly what a refresh reloads. An image whose header does not match this
+code and policy, or that is ahead of the database's counter, is not used. The scheduler writes it from a full
+load when the counter has moved (scheduler/jobs.py, `snapshot_image`)."""
+import json
+import sys
+from array import array
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from api.db.models import SnapshotImage
+from api.eligibility.packed import Entry, States
+from points import Rule, Status, StatusAt
+
+FORMAT = 1  # bump when the arrays' meaning changes (api/eligibility/packed.py, snapshot.py)
+PART = 4 * 2**20  # bytes a row: memory stays flat while reading, and every database takes it
+ARRAYS = {"keys": "q", "since": "i", "other_at": "I", "other_days": "i", "other_states": "I"}
+
+
+@dataclass
+class Image:
+    """What a snapshot is made of, as saved: arrays named as in ARRAYS, the states they number, the people kept
+    by code (code -> entry, None: no such person) and the standing value they are current as of."""
+    version: int
+    prefixes: list[str]
+    arrays: dict[str, array]
+    states: States
+    changed: dict[str, Entry | None]
+
+
+def _fingerprint(prefixes) -> dict:
+    return {"format": FORMAT, "prefixes": sorted(set(prefixes)), "byteorder": sys.byteorder,
+            "itemsizes": {name: array(code).itemsize for name, code in ARRAYS.items()}}
+
+
+def _state_row(state: StatusAt) -> list:
+    return [state.status.value, state.rule.value, state.until and state.until.isoformat()]
+
+
+def _entry_row(entry: Entry | None):
+    return entry if entry is None or type(entry) is int else [list(entry[0]), list(entry[1])]
+
+
+def save_image(session: Session, image: Image) -> int:
+    """Replace the saved image with this one (in the caller's transaction). Returns the bytes written."""
+    ordered = sorted(image.states.numbers.items(), key=lambda item: item[1])
+    header = {**_fingerprint(image.prefixes), "version": image.version,
+              "lengths": {name: len(image.arrays[name]) for name in ARRAYS},
+              "states": [_state_row(state) for state, _ in ordered],
+              "changed": {code: _entry_row(entry) for code, entry in image.changed.items()}}
+    session.execute(delete(SnapshotImage))
+    written = 0
+    for name in ARRAYS:
+        data = memoryview(image.arrays[name].tobytes())
+        for part, start in enumerate(range(0, len(data), PART)):
+            session.execute(insert(SnapshotImage).values(name=name, part=part, data=bytes(data[start:start + PART])))
+        written += len(data)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    session.execute(insert(SnapshotImage).values(name="header", part=0, data=head))
+    return written + len(head)
+
+
+def read_header(session: Session) -> dict | None:
+    data = session.scalar(select(SnapshotImage.data).where(SnapshotImage.name == "header", SnapshotImage.part == 0))
+    return None if data is None else json.loads(data)
+
+
+def usable(header: dict | None, prefixes, version: int) -> bool:
+    """Made by this format for these prefixes on this kind of machine, and not ahead of the database."""
+    if header is None or header.get("version", version + 1) > version:
+        return False
+    return all(header.get(key) == value for key, value in _fingerprint(prefixes).items())
+
+
+def load_image(session: Session, prefixes, version: int) -> Image | None:
+    """The saved image, when it is usable here (see `usable`); None otherwise, or when it is incomplete."""
+    header = read_header(session)
+    if not usable(header, prefixes, version):
+        return None
+    arrays = {}
+    for name, code in ARRAYS.items():
+        values, size = array(code), array(code).itemsize
+        for part in range(-(-header["lengths"][name] * size // PART)):
+            data = session.scalar(select(SnapshotImage.data).where(SnapshotImage.name == name,
+                                                                   SnapshotImage.part == part))
+            if data is None:
+                return None
+            values.frombytes(data)
+        if len(values) != header["lengths"][name]:
+            return None
+        arrays[name] = values
+    states = States()
+    for n, (status, rule, until) in enumerate(header["states"]):
+        if states.number(StatusAt(Status(status), Rule(rule), until and date.fromisoformat(until))) != n:
+            return None  # numbered otherwise by this code: the arrays would point at the wrong answers
+    changed = {code: entry if entry is None or type(entry) is int else (tuple(entry[0]), tuple(entry[1]))
+               for code, entry in header["changed"].items()}
+    return Image(header["version"], header["prefixes"], arrays, states, changed)

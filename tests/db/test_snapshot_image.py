@@ -1,0 +1,136 @@
+"""A worker starts from the saved snapshot image and the changes since, and answers exactly as a full load would;
+an image that does not fit (other format or codes, ahead of the database, incomplete, too old) is not used."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
+
+from api.db.models import ChangeCounter, Institution, Practitioner, Registration, SnapshotImage
+from api.demo import load_demo
+from api.eligibility import snapshot as snapshots
+from api.eligibility.image import load_image, read_header, save_image
+from api.eligibility.snapshot import load_snapshot
+from api.eligibility.versions import current_standing_version
+from api.ledger import service as ledger
+from api.ledger.schemas import RegistrationEnd
+from points import Policy
+from scheduler.jobs import JobContext, save_snapshot_image
+from tests.conftest import TODAY, wipe
+from tests.db.factories import HOSPITAL, record
+
+DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 1200, 37)]
+
+
+def _people(session, policy) -> list[str]:
+    """Demo people, some with an ended registration; and the codes' order (everyone, and a few unknown)."""
+    load_demo(session, policy, TODAY, people=120)
+    codes = session.scalars(select(Practitioner.code).order_by(Practitioner.code)).all()
+    for n, code in enumerate(codes[:12]):
+        first = session.scalars(select(Registration).join(Practitioner).where(Practitioner.code == code)).first()
+        ledger.end_registration(session, "test", first.id, RegistrationEnd(
+            ends_on=max(first.starts_on, TODAY - timedelta(days=40 * n)), reason="注销"), policy, TODAY)
+    return [*codes, "D110105999999", "HY999999000001"]
+
+
+def _normal_at_hospital(session) -> str:
+    return session.scalars(
+        select(Practitioner.code).join(Registration, Registration.practitioner_id == Practitioner.id)
+        .join(Institution).where(Practitioner.status == "normal", Institution.code == HOSPITAL,
+                                 Registration.ends_on.is_(None))
+        .order_by(Practitioner.code.desc())).first()
+
+
+def _same_answers(one, other, codes) -> None:
+    for code in codes:
+        for day in DAYS:
+            for emergency in (False, True):
+                assert one.verdict(code, day, emergency) == other.verdict(code, day, emergency), (code, day)
+
+
+def test_a_start_from_the_image_answers_as_a_full_load_and_follows_later_changes(session, policy):
+    codes = _people(session, policy)
+    saved = load_snapshot(session, policy, image=False)
+    assert saved.origin == "database" and len(saved.other_at) > 1  # some people have more than a registration day
+    save_image(session, saved.image())
+    started = load_snapshot(session, policy)
+    assert started.origin == "image" and started.version == saved.version and len(started) == len(saved)
+    _same_answers(started, saved, codes)
+
+    normal = _normal_at_hospital(session)
+    record(session, policy, normal, 9, TODAY - timedelta(days=3), violation="S01")  # after the image was saved
+    after = load_snapshot(session, policy)
+    assert after.origin == "image" and after.version > saved.version
+    assert after.verdict(normal, TODAY, False)[:3] == (False, "suspended", "SUSPENDED")
+    _same_answers(after, load_snapshot(session, policy, image=False), codes)
+
+
+def test_people_kept_by_code_and_the_states_survive_the_image(session, policy):
+    narrow = Policy(policy.version, policy.rows, policy.violations, ("D",))  # HY and HJ codes do not pack
+    codes = _people(session, policy)
+    saved = load_snapshot(session, narrow, image=False)
+    assert any(code.startswith("HY") for code in saved.changed)
+    save_image(session, saved.image())
+    started = load_snapshot(session, narrow)
+    assert started.origin == "image" and started.changed == saved.changed
+    assert started.states.answers == saved.states.answers
+    _same_answers(started, saved, codes)
+    # the image packs codes by the prefixes it was made for: another policy's workers read everyone instead
+    assert load_snapshot(session, policy).origin == "database"
+
+
+def test_an_image_ahead_of_the_database_or_incomplete_is_not_used(session, policy):
+    _people(session, policy)
+    save_image(session, load_snapshot(session, policy, image=False).image())
+    assert load_snapshot(session, policy).origin == "image"
+
+    counter = session.get(ChangeCounter, "standing")
+    counter.value -= 1  # e.g. the database restored from before the image, the image table kept
+    session.flush()
+    assert load_image(session, policy.person_prefixes, current_standing_version(session)) is None
+    assert load_snapshot(session, policy).origin == "database"
+    counter.value += 1
+    session.flush()
+
+    session.execute(delete(SnapshotImage).where(SnapshotImage.name == "keys"))
+    assert load_snapshot(session, policy).origin == "database"
+
+
+def test_too_many_changes_since_the_image_read_everyone(session, policy, monkeypatch):
+    _people(session, policy)
+    save_image(session, load_snapshot(session, policy, image=False).image())
+    later = current_standing_version(session) + 1  # a third of everyone changed since the image
+    session.execute(update(ChangeCounter).where(ChangeCounter.name == "standing").values(value=later))
+    session.execute(update(Practitioner).where(Practitioner.id % 3 == 0).values(standing_version=later))
+    assert load_snapshot(session, policy).origin == "image"  # 40 of 120 changed: fewer than the crowd
+    monkeypatch.setattr(snapshots, "crowd", lambda people: 10)
+    assert load_snapshot(session, policy).origin == "database"
+
+
+@pytest.fixture
+def context(committed_engine, policy):
+    wipe(committed_engine)
+    with Session(committed_engine) as session:
+        _people(session, policy)
+        session.commit()
+    return lambda session: JobContext(session, committed_engine, None, policy, None)
+
+
+def test_the_scheduler_saves_the_image_only_when_someone_changed(committed_engine, policy, context):
+    with Session(committed_engine) as session:
+        first = save_snapshot_image(context(session))
+        session.commit()
+    assert first["saved"] and first["people"] == 120 and first["bytes"] > 120 * 12
+    with Session(committed_engine) as session:
+        assert save_snapshot_image(context(session)) == {"saved": False, "version": first["version"]}
+        code = _normal_at_hospital(session)
+        record(session, policy, code, 4, TODAY - timedelta(days=1), violation="H01")
+        session.commit()
+    with Session(committed_engine) as session:
+        again = save_snapshot_image(context(session))
+        session.commit()
+        assert again["saved"] and again["version"] > first["version"]
+        assert read_header(session)["version"] == again["version"]
+        started = load_snapshot(session, policy)
+        assert started.origin == "image" and started.version == again["version"]
+        _same_answers(started, load_snapshot(session, policy, image=False), [code])
