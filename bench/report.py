@@ -56,6 +56,10 @@ def table(results: list[dict], args) -> str:
     row("  scaling 2 / 1 workers, each round", lambda r: ", ".join(f"{x['scaling']:.2f}×" for x in pairs(r)["rounds"]))
     row("  scaling 2 / 1 workers, median", lambda r: f"{pairs(r)['median_scaling']:.2f}×", "≥ 1.8×")
     row("  the limit's own scaling, L at 2 / 1 workers, median", lambda r: f"{pairs(r)['median_limit_scaling']:.2f}×")
+    row("  server CPU per check, 1 / 2 workers: µs, each round", lambda r: ", ".join(
+        f"{x['cpu_us_per_check']['one']:.0f} / {x['cpu_us_per_check']['two']:.0f}" for x in pairs(r)["rounds"]))
+    row("  capacity scaling 2 / 1 workers (2 × CPU per check at 1 / at 2), median",
+        lambda r: f"{2 * pairs(r)['median_cpu_scaling']:.2f}×", "≥ 1.8× (throughput)")
     row("  batch / E, 1 worker, each round", lambda r: ", ".join(
         f"{x['batch_ratio']:.2f}×" for x in pairs(r)["rounds"]))
     row("  batch / E, 1 worker, median", lambda r: f"{pairs(r)['median_batch_ratio']:.2f}×", "≤ 1.5×")

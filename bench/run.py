@@ -181,16 +181,22 @@ def side_by_side(args, url: str, token: str, paths: list[str], bodies: list[byte
         rounds = []
         for n in range(args.pairs):
             log(f"side by side, round {n + 1} of {args.pairs}: L, eligibility at 1 and 2 workers, E, batch")
-            load = {name: run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
-                                  label=f"side by side {name}")["rps"]
-                    for name, server in (("limit", limit), ("one", one), ("limit_two", limit_two), ("two", two))}
+            load, cpu = {}, {}
+            for name, server in (("limit", limit), ("one", one), ("limit_two", limit_two), ("two", two)):
+                used = server.cpu_seconds()
+                done = run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
+                               label=f"side by side {name}")
+                load[name], cpu[name] = done["rps"], (server.cpu_seconds() - used) / done["requests"] * 1e6
+            load["cpu_us_per_check"] = cpu
             load["floor_s"] = post_batches(floor.base, bodies, BATCH_LINES, 1)["seconds"]
             load["batch_s"] = post_batches(one.base, bodies, BATCH_LINES, 1, headers)["seconds"]
             rounds.append(load | {"single_ratio": load["one"] / load["limit"], "scaling": load["two"] / load["one"],
                                   "limit_scaling": load["limit_two"] / load["limit"],
+                                  # CPU per check at 2 workers against 1: whether workers get in each other's way
+                                  "cpu_scaling": cpu["one"] / cpu["two"],
                                   "batch_ratio": load["batch_s"] / load["floor_s"]})
     return {"rounds": rounds} | {f"median_{k}": median(r[k] for r in rounds)
-                                 for k in ("single_ratio", "scaling", "limit_scaling", "batch_ratio")}
+                                 for k in ("single_ratio", "scaling", "limit_scaling", "cpu_scaling", "batch_ratio")}
 
 
 def memory_without_snapshot(url: str) -> list[float]:

@@ -70,6 +70,14 @@ class Server:
     def peak_mb(self) -> list[float]:
         return [status_kb(pid, "VmHWM") / 1024 for pid in self.worker_pids()]
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time used so far by the workers (/proc/<pid>/stat, in clock ticks)."""
+        ticks = 0
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of the whole line)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def alive(self) -> None:
         if self.process.poll() is not None:
             raise SystemExit(f"{self.name} exited with status {self.process.returncode} (see {self.log})")

@@ -12,6 +12,7 @@ from api.eligibility.image import read_header, save_image, usable
 from api.eligibility.snapshot import load_snapshot
 from api.eligibility.versions import current_standing_version
 from api.ledger.status import refresh_statuses, roll_over_year
+from api.live import read_session
 from api.settings import get_settings
 from api.webhooks.delivery import run_webhooks
 from api.webhooks.destinations import Allowlist
@@ -71,13 +72,18 @@ def checkpoint_audit_head(c: JobContext) -> dict:
 
 
 def save_snapshot_image(c: JobContext) -> dict:
-    """Idempotent: a full load is read and saved only when the standing counter moved since the saved image (or
-    it is missing, or made by another format or for other codes)."""
-    version = current_standing_version(c.session)
-    header = read_header(c.session)
-    if usable(header, c.policy.person_prefixes, version) and header["version"] == version:
-        return {"saved": False, "version": version}
-    snapshot = load_snapshot(c.session, c.policy, image=False)
+    """Idempotent: everyone is read and saved only when the standing counter moved since the saved image (or it
+    is missing, or made by another format, code or for other prefixes). Read in a read-only session, so on
+    SQLite writers wait only for the short write of the image, not for the reading."""
+    with read_session(c.engine) as reading:
+        version, header = current_standing_version(reading), read_header(reading)
+        if usable(header, c.policy.person_prefixes, version) and header["version"] == version:
+            return {"saved": False, "version": version}
+        snapshot = load_snapshot(reading, c.policy, image=False)
+    saved = read_header(c.session)  # another run may have saved a newer one meanwhile
+    if usable(saved, c.policy.person_prefixes, current_standing_version(c.session)) and \
+            saved["version"] >= snapshot.version:
+        return {"saved": False, "version": saved["version"]}
     return {"saved": True, "version": snapshot.version, "people": len(snapshot),
             "bytes": save_image(c.session, snapshot.image())}
 

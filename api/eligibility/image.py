@@ -7,18 +7,21 @@ anew from them by this code at install) and the people kept by code. Everyone wh
 value carries a later one, which is exactly what a refresh reloads. An image whose header does not match this
 code and policy, or that is ahead of the database's counter, is not used. The scheduler writes it from a full
 load when the counter has moved (scheduler/jobs.py, `snapshot_image`)."""
+import hashlib
 import json
 import sys
 from array import array
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from api.db.models import SnapshotImage
+from api.eligibility import packed
 from api.eligibility.packed import Entry, States
-from points import Rule, Status, StatusAt
+from points import Rule, Status, StatusAt, standing
 
 FORMAT = 1  # bump when the arrays' meaning changes (api/eligibility/packed.py, snapshot.py)
 PART = 4 * 2**20  # bytes a row: memory stays flat while reading, and every database takes it
@@ -36,8 +39,20 @@ class Image:
     changed: dict[str, Entry | None]
 
 
+def _code_digest() -> str:
+    """The code that turns facts into the arrays' days and states: another version may have made them otherwise."""
+    digest = hashlib.sha256()
+    for module in (packed, standing):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).with_name("snapshot.py").read_bytes())
+    return digest.hexdigest()
+
+
+_CODE = _code_digest()
+
+
 def _fingerprint(prefixes) -> dict:
-    return {"format": FORMAT, "prefixes": sorted(set(prefixes)), "byteorder": sys.byteorder,
+    return {"format": FORMAT, "code": _CODE, "prefixes": sorted(set(prefixes)), "byteorder": sys.byteorder,
             "itemsizes": {name: array(code).itemsize for name, code in ARRAYS.items()}}
 
 
@@ -81,22 +96,25 @@ def usable(header: dict | None, prefixes, version: int) -> bool:
 
 
 def load_image(session: Session, prefixes, version: int) -> Image | None:
-    """The saved image, when it is usable here (see `usable`); None otherwise, or when it is incomplete."""
-    header = read_header(session)
-    if not usable(header, prefixes, version):
-        return None
-    arrays = {}
-    for name, code in ARRAYS.items():
-        values, size = array(code), array(code).itemsize
-        for part in range(-(-header["lengths"][name] * size // PART)):
-            data = session.scalar(select(SnapshotImage.data).where(SnapshotImage.name == name,
-                                                                   SnapshotImage.part == part))
-            if data is None:
-                return None
-            values.frombytes(data)
-        if len(values) != header["lengths"][name]:
+    """The saved image, when it is usable here (see `usable`); None otherwise, or when it is incomplete. One
+    statement reads it all (streamed), so a new image committed meanwhile is never mixed with the old one."""
+    rows = session.execute(select(SnapshotImage.name, SnapshotImage.part, SnapshotImage.data)
+                           .order_by(SnapshotImage.name != "header", SnapshotImage.name, SnapshotImage.part)
+                           .execution_options(yield_per=1))
+    with rows:
+        first = next(rows, None)
+        header = json.loads(first.data) if first is not None and first.name == "header" else None
+        if not usable(header, prefixes, version):
             return None
-        arrays[name] = values
+        arrays = {name: array(code) for name, code in ARRAYS.items()}
+        parts = dict.fromkeys(ARRAYS, 0)
+        for name, part, data in rows:
+            if name not in arrays or part != parts[name]:
+                return None
+            arrays[name].frombytes(data)
+            parts[name] += 1
+    if any(len(arrays[name]) != header["lengths"][name] for name in ARRAYS):
+        return None
     states = States()
     for n, (status, rule, until) in enumerate(header["states"]):
         if states.number(StatusAt(Status(status), Rule(rule), until and date.fromisoformat(until))) != n:

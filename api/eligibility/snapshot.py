@@ -210,10 +210,10 @@ def _from_image(session: Session, policy: Policy) -> Snapshot | None:
     saved = load_image(session, policy.person_prefixes, version)
     if saved is None:
         return None
+    most = crowd(len(saved.arrays["keys"])) - len(saved.changed)  # else it would be crowded at once
     since = select(func.count()).select_from(
-        select(Practitioner.id).where(Practitioner.standing_version > saved.version)
-        .limit(crowd(len(saved.arrays["keys"])) + 1).subquery())
-    if session.scalar(since) > crowd(len(saved.arrays["keys"])):
+        select(Practitioner.id).where(Practitioner.standing_version > saved.version).limit(most + 1).subquery())
+    if most < 0 or session.scalar(since) > most:
         return None
     snapshot = Snapshot.from_image(saved, policy)
     refresh_snapshot(session, snapshot)

@@ -5,6 +5,7 @@ from sqlmodel import Session
 from api.audit import audit
 from api.clock import utcnow
 from api.db.models import Institution, InstitutionCreate, Practitioner, PractitionerCreate
+from api.eligibility.versions import bump_standing
 from api.errors import Conflict
 from points import Policy
 from points.codes import parse_person_code
@@ -28,6 +29,7 @@ def create_practitioner(session: Session, actor: str, data: PractitionerCreate, 
     row = Practitioner.model_validate(data, update={"code": code, "region": parsed.region, "created_at": utcnow()})
     session.add(row)
     session.flush()
+    bump_standing(session, row)  # someone new: snapshots (and images) made before now learn of them
     audit(session, actor, "practitioner.create", "practitioner", code, subject=code,
           detail={"category": data.category, "after": {"category": data.category, "region": parsed.region}})
     return row

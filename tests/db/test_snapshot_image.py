@@ -1,23 +1,29 @@
 """A worker starts from the saved snapshot image and the changes since, and answers exactly as a full load would;
 an image that does not fit (other format or codes, ahead of the database, incomplete, too old) is not used."""
+import json
+from array import array
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlmodel import Session
 
-from api.db.models import ChangeCounter, Institution, Practitioner, Registration, SnapshotImage
+from api.db.models import ChangeCounter, Institution, Practitioner, PractitionerCreate, Registration, SnapshotImage
 from api.demo import load_demo
+from api.eligibility import image as images
 from api.eligibility import snapshot as snapshots
-from api.eligibility.image import load_image, read_header, save_image
+from api.eligibility.image import Image, load_image, read_header, save_image
+from api.eligibility.packed import States
 from api.eligibility.snapshot import load_snapshot
 from api.eligibility.versions import current_standing_version
 from api.ledger import service as ledger
 from api.ledger.schemas import RegistrationEnd
+from api.live import read_session
+from api.practitioners.service import create_practitioner
 from points import Policy
 from scheduler.jobs import JobContext, save_snapshot_image
 from tests.conftest import TODAY, wipe
-from tests.db.factories import HOSPITAL, record
+from tests.db.factories import HOSPITAL, person, record
 
 DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 1200, 37)]
 
@@ -79,9 +85,39 @@ def test_people_kept_by_code_and_the_states_survive_the_image(session, policy):
     assert load_snapshot(session, policy).origin == "database"
 
 
+def test_an_image_in_many_parts_and_people_new_since_it(session, policy, monkeypatch):
+    codes = _people(session, policy)
+    monkeypatch.setattr(images, "PART", 64)  # every array in parts of 64 bytes
+    saved = load_snapshot(session, policy, image=False)
+    save_image(session, saved.image())
+    assert session.scalar(select(func.count()).select_from(SnapshotImage).where(SnapshotImage.name == "keys")) > 10
+    person(session, policy, "D110105777777")  # registered after the image was saved
+    create_practitioner(session, "test", PractitionerCreate(code="D110105888888", name="李四", category="medical"),
+                        policy)  # not registered anywhere yet
+    started = load_snapshot(session, policy)
+    assert started.origin == "image" and len(started) == len(saved) + 2
+    _same_answers(started, load_snapshot(session, policy, image=False), [*codes, "D110105777777", "D110105888888"])
+    assert started.verdict("D110105888888", TODAY, False)[2] == "UNREGISTERED"
+
+
+def _header(session) -> SnapshotImage:
+    return session.get(SnapshotImage, ("header", 0))
+
+
 def test_an_image_ahead_of_the_database_or_incomplete_is_not_used(session, policy):
     _people(session, policy)
     save_image(session, load_snapshot(session, policy, image=False).image())
+    assert load_snapshot(session, policy).origin == "image"
+    good = _header(session).data
+    for tamper in (lambda h: h["states"].insert(0, h["states"].pop(1)),  # numbered otherwise than this code does
+                   lambda h: h.update(code="another version of the code"), lambda h: h.update(format=0)):
+        header = json.loads(good)
+        tamper(header)
+        _header(session).data = json.dumps(header).encode()
+        session.flush()
+        assert load_snapshot(session, policy).origin == "database"
+    _header(session).data = good
+    session.flush()
     assert load_snapshot(session, policy).origin == "image"
 
     counter = session.get(ChangeCounter, "standing")
@@ -134,3 +170,41 @@ def test_the_scheduler_saves_the_image_only_when_someone_changed(committed_engin
         started = load_snapshot(session, policy)
         assert started.origin == "image" and started.version == again["version"]
         _same_answers(started, load_snapshot(session, policy, image=False), [code])
+
+
+def _renumbered(image: Image) -> Image:
+    """The same people, their states met in another order (as a load whose first flagged person changed)."""
+    old = sorted(image.states.numbers.items(), key=lambda item: item[1])
+    states, number = States(), {0: 0, 1: 1}
+    for state, n in reversed(old[2:]):
+        number[n] = states.number(state)
+    arrays = {**image.arrays, "other_states": array("I", map(number.__getitem__, image.arrays["other_states"]))}
+    changed = {code: entry if entry is None or type(entry) is int else (entry[0], tuple(map(number.get, entry[1])))
+               for code, entry in image.changed.items()}
+    return Image(image.version, image.prefixes, arrays, states, changed)
+
+
+def test_a_new_image_saved_while_a_worker_reads_one_is_never_mixed_with_it(committed_engine, policy):
+    """The job commits a renumbered image right after the worker's read began: the worker sees one whole image."""
+    wipe(committed_engine)
+    with Session(committed_engine) as session:
+        codes = _people(session, policy)
+        session.commit()
+        full = load_snapshot(session, policy, image=False)
+        assert len(full.states.answers) > 3
+        save_image(session, full.image())
+        session.commit()
+    fired = []
+
+    def job_saves_now(conn, cursor, statement, parameters, context, executemany):
+        if not fired and "snapshot_image" in statement:
+            fired.append(1)
+            with Session(committed_engine) as job:
+                save_image(job, _renumbered(full.image()))
+                job.commit()
+
+    with read_session(committed_engine) as worker:
+        event.listen(worker.connection(), "after_cursor_execute", job_saves_now)
+        started = load_snapshot(worker, policy)
+    assert fired and started.origin == "image"
+    _same_answers(started, full, codes)
