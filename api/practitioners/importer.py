@@ -436,8 +436,9 @@ def _insert_new(session: Session, actor: str, items: list[_Item], institutions: 
                 today: date) -> None:
     """Create these people (new, every check passed) and their registrations as create_practitioner, register
     and end_registration would, one after the other: the same rows, statuses, status events (the first through
-    `registration`, an end's through `registration N ended`), standing stamps (one per re-derivation), claims
-    re-checked, and audit entries, written with a statement per table instead of several per row."""
+    `registration`, an end's through `registration N ended`), standing stamps (one at creation, one per
+    re-derivation), claims re-checked, and audit entries, written with a statement per table instead of several
+    per row."""
     now, deferred = utcnow(), _Deferred()
     plans = []
     for item in items:
@@ -454,12 +455,12 @@ def _insert_new(session: Session, actor: str, items: list[_Item], institutions: 
             apply_status(person, second, today, ENDED, deferred)
             closed = changes_of.standing(person)
         plans.append((item, person, first, second, before, opened, closed))
-    stamps = iter(_take_standing(session, sum(1 + (p[3] is not None) for p in plans)))
+    stamps = iter(_take_standing(session, sum(2 + (p[3] is not None) for p in plans)))
     changed = session.info.setdefault(STANDING_CHANGED, {})
     values = []
     for item, person, first, second, *_ in plans:
         versions = 1 + (second is not None)
-        standing = [next(stamps) for _ in range(versions)][-1]
+        standing = [next(stamps) for _ in range(1 + versions)][-1]  # created, then each re-derivation
         changed[item.code] = standing
         values.append({"code": item.code, "name": item.name, "category": item.row.category.value,
                        "region": item.region, "created_at": now, "status": person.status,
