@@ -24,8 +24,9 @@ from api.eligibility.packed import Entry, States
 from points import Rule, Status, StatusAt, standing
 
 FORMAT = 1  # bump when the arrays' meaning changes (api/eligibility/packed.py, snapshot.py)
-PART = 4 * 2**20  # bytes a row: memory stays flat while reading, and every database takes it
+PART = 2**20  # bytes a row: memory stays flat while reading (one part at a time), and every database takes it
 ARRAYS = {"keys": "q", "since": "i", "other_at": "I", "other_days": "i", "other_states": "I"}
+assert min(ARRAYS) > "header"  # the header row is read first (load_image)
 
 
 @dataclass
@@ -95,26 +96,44 @@ def usable(header: dict | None, prefixes, version: int) -> bool:
     return all(header.get(key) == value for key, value in _fingerprint(prefixes).items())
 
 
+def _fill(arrays: dict[str, array], rows) -> bool:
+    """Copies the parts into the arrays, made at their full size first (growing them part by part would copy
+    them again and leave the memory fragmented); False unless the parts are in order and fill them exactly."""
+    views = {name: memoryview(values).cast("B") for name, values in arrays.items()}
+    try:
+        filled, parts = dict.fromkeys(arrays, 0), dict.fromkeys(arrays, 0)
+        for name, part, data in rows:
+            start = filled.get(name)
+            if start is None or part != parts[name] or start + len(data) > len(views[name]):
+                return False
+            views[name][start:start + len(data)] = data
+            filled[name], parts[name] = start + len(data), part + 1
+        return all(filled[name] == len(views[name]) for name in arrays)
+    finally:
+        for view in views.values():
+            view.release()
+
+
 def load_image(session: Session, prefixes, version: int) -> Image | None:
     """The saved image, when it is usable here (see `usable`); None otherwise, or when it is incomplete. One
     statement reads it all (streamed), so a new image committed meanwhile is never mixed with the old one."""
-    rows = session.execute(select(SnapshotImage.name, SnapshotImage.part, SnapshotImage.data)
-                           .order_by(SnapshotImage.name != "header", SnapshotImage.name, SnapshotImage.part)
-                           .execution_options(yield_per=1))
-    with rows:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    raw = session.connection().connection.driver_connection  # a row at a time: one part in memory at once
+    cursor = raw.cursor(name="points_image") if postgres else raw.cursor()
+    try:
+        # in primary key order, no sort (SQLite would sort every blob in memory): "header" comes first
+        sql = "SELECT name, part, data FROM snapshot_image ORDER BY name, part"
+        cursor.execute(sql, binary=True) if postgres else cursor.execute(sql)  # bytea as is, not as hex text
+        rows = iter(cursor.fetchone, None)
         first = next(rows, None)
-        header = json.loads(first.data) if first is not None and first.name == "header" else None
+        header = json.loads(first[2]) if first is not None and first[0] == "header" else None
         if not usable(header, prefixes, version):
             return None
-        arrays = {name: array(code) for name, code in ARRAYS.items()}
-        parts = dict.fromkeys(ARRAYS, 0)
-        for name, part, data in rows:
-            if name not in arrays or part != parts[name]:
-                return None
-            arrays[name].frombytes(data)
-            parts[name] += 1
-    if any(len(arrays[name]) != header["lengths"][name] for name in ARRAYS):
-        return None
+        arrays = {name: array(code, [0]) * header["lengths"][name] for name, code in ARRAYS.items()}
+        if not _fill(arrays, rows):
+            return None
+    finally:
+        cursor.close()
     states = States()
     for n, (status, rule, until) in enumerate(header["states"]):
         if states.number(StatusAt(Status(status), Rule(rule), until and date.fromisoformat(until))) != n:

@@ -5,7 +5,7 @@ from array import array
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from api.db.models import ChangeCounter, Institution, Practitioner, PractitionerCreate, Registration, SnapshotImage
@@ -184,8 +184,9 @@ def _renumbered(image: Image) -> Image:
     return Image(image.version, image.prefixes, arrays, states, changed)
 
 
-def test_a_new_image_saved_while_a_worker_reads_one_is_never_mixed_with_it(committed_engine, policy):
-    """The job commits a renumbered image right after the worker's read began: the worker sees one whole image."""
+def test_a_new_image_saved_while_a_worker_reads_one_is_never_mixed_with_it(committed_engine, policy, monkeypatch):
+    """The job commits a renumbered image after the worker read the header, before it read the arrays: the
+    worker sees one whole image."""
     wipe(committed_engine)
     with Session(committed_engine) as session:
         codes = _people(session, policy)
@@ -194,17 +195,17 @@ def test_a_new_image_saved_while_a_worker_reads_one_is_never_mixed_with_it(commi
         assert len(full.states.answers) > 3
         save_image(session, full.image())
         session.commit()
-    fired = []
+    usable, fired = images.usable, []
 
-    def job_saves_now(conn, cursor, statement, parameters, context, executemany):
-        if not fired and "snapshot_image" in statement:
-            fired.append(1)
-            with Session(committed_engine) as job:
-                save_image(job, _renumbered(full.image()))
-                job.commit()
+    def job_saves_now(*args):  # called once the worker has read the header
+        with Session(committed_engine) as job:
+            save_image(job, _renumbered(full.image()))
+            job.commit()
+        fired.append(1)
+        return usable(*args)
 
+    monkeypatch.setattr(images, "usable", job_saves_now)
     with read_session(committed_engine) as worker:
-        event.listen(worker.connection(), "after_cursor_execute", job_saves_now)
         started = load_snapshot(worker, policy)
     assert fired and started.origin == "image"
     _same_answers(started, full, codes)
