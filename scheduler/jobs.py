@@ -1,7 +1,7 @@
 """The jobs: what each does, when it runs (Asia/Shanghai), and which period a run covers."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -57,10 +57,6 @@ def five_minutes_of(now: datetime) -> str:
     return local.replace(minute=local.minute - local.minute % 5, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 
-def hour_of(now: datetime) -> str:
-    return now.astimezone(CHINA).strftime("%Y-%m-%dT%H")
-
-
 def instant(now: datetime) -> str:
     return now.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -71,21 +67,32 @@ def checkpoint_audit_head(c: JobContext) -> dict:
     return {"checkpointed_seq": point.seq if written else 0}
 
 
+IMAGE_AGE = timedelta(hours=1)  # an image some people changed since is replaced once it is this old
+
+
 def save_snapshot_image(c: JobContext) -> dict:
-    """Idempotent: everyone is read and saved only when the standing counter moved since the saved image (or it
-    is missing, or made by another format, code or for other prefixes). Read in a read-only session, so on
-    SQLite writers wait only for the short write of the image, not for the reading."""
+    """Idempotent and cheap when nothing is due: everyone is read and saved when the image is missing or not
+    usable by this code (after an upgrade), or when someone changed since it and it is an hour old. Read in a
+    read-only session, so on SQLite writers wait only for the short write of the image, not for the reading."""
     with read_session(c.engine) as reading:
         version, header = current_standing_version(reading), read_header(reading)
-        if usable(header, c.policy.person_prefixes, version) and header["version"] == version:
-            return {"saved": False, "version": version}
+        if usable(header, c.policy.person_prefixes, version) and (
+                header["version"] == version or c.now - _saved_at(header) < IMAGE_AGE):
+            return {"saved": False, "version": header["version"]}
         snapshot = load_snapshot(reading, c.policy, image=False)
     saved = read_header(c.session)  # another run may have saved a newer one meanwhile
     if usable(saved, c.policy.person_prefixes, current_standing_version(c.session)) and \
             saved["version"] >= snapshot.version:
         return {"saved": False, "version": saved["version"]}
     return {"saved": True, "version": snapshot.version, "people": len(snapshot),
-            "bytes": save_image(c.session, snapshot.image())}
+            "bytes": save_image(c.session, snapshot.image(), c.now)}
+
+
+def _saved_at(header: dict) -> datetime:
+    try:
+        return datetime.fromisoformat(header["saved_at"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
 
 
 JOBS = [
@@ -105,8 +112,9 @@ JOBS = [
         lambda c: run_webhooks(c.engine, c.clock, Allowlist(get_settings().webhook_allow)), record_idle=False,
         description="every 30 s: fan new status events out to subscriptions, send due webhooks in batches of up "
                     "to 100 events (signed, retried with backoff, only to allowlisted destinations)"),
-    Job("snapshot_image", {"trigger": "cron", "minute": 20}, hour_of, save_snapshot_image,
-        description="hourly: the eligibility snapshot saved for starting API workers, if anyone changed since"),
+    Job("snapshot_image", {"trigger": "interval", "minutes": 5}, five_minutes_of, save_snapshot_image,
+        description="every 5 minutes: the eligibility snapshot saved for starting API workers when the saved "
+                    "one is missing or of other code, or an hour old and someone changed since"),
     Job("audit_checkpoint", {"trigger": "interval", "minutes": 5}, instant, checkpoint_audit_head, record_idle=False,
         description="every 5 minutes: the audit chain's signed head appended to the head file, if it moved"),
 ]

@@ -6,22 +6,23 @@ format, the person prefixes (codes pack by them), the byte order, the states met
 anew from them by this code at install) and the people kept by code. Everyone whose standing changed after that
 value carries a later one, which is exactly what a refresh reloads. An image whose header does not match this
 code and policy, or that is ahead of the database's counter, is not used. The scheduler writes it from a full
-load when the counter has moved (scheduler/jobs.py, `snapshot_image`)."""
+load (scheduler/jobs.py, `snapshot_image`)."""
 import hashlib
 import json
 import sys
+import uuid
 from array import array
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+import points
 from api.db.models import SnapshotImage
-from api.eligibility import packed
 from api.eligibility.packed import Entry, States
-from points import Rule, Status, StatusAt, standing
+from points import Rule, Status, StatusAt
 
 FORMAT = 1  # bump when the arrays' meaning changes (api/eligibility/packed.py, snapshot.py)
 PART = 2**20  # bytes a row: memory stays flat while reading (one part at a time), and every database takes it
@@ -41,11 +42,17 @@ class Image:
 
 
 def _code_digest() -> str:
-    """The code that turns facts into the arrays' days and states: another version may have made them otherwise."""
+    """The code that turns facts into the arrays' days and states (the domain core, packed.py, snapshot.py) and
+    reads them (this module): another version may have made them otherwise. Without its sources at hand, a digest
+    of this process alone (its images are never used)."""
     digest = hashlib.sha256()
-    for module in (packed, standing):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).with_name("snapshot.py").read_bytes())
+    try:
+        for path in sorted(Path(points.__file__).parent.glob("*.py")):
+            digest.update(path.read_bytes())
+        for name in ("packed.py", "snapshot.py", "image.py"):
+            digest.update(Path(__file__).with_name(name).read_bytes())
+    except OSError:
+        return f"unread-{uuid.uuid4()}"
     return digest.hexdigest()
 
 
@@ -65,33 +72,44 @@ def _entry_row(entry: Entry | None):
     return entry if entry is None or type(entry) is int else [list(entry[0]), list(entry[1])]
 
 
-def save_image(session: Session, image: Image) -> int:
+def save_image(session: Session, image: Image, saved_at: datetime) -> int:
     """Replace the saved image with this one (in the caller's transaction). Returns the bytes written."""
     ordered = sorted(image.states.numbers.items(), key=lambda item: item[1])
-    header = {**_fingerprint(image.prefixes), "version": image.version,
+    header = {**_fingerprint(image.prefixes), "version": image.version, "saved_at": saved_at.isoformat(),
               "lengths": {name: len(image.arrays[name]) for name in ARRAYS},
               "states": [_state_row(state) for state, _ in ordered],
               "changed": {code: _entry_row(entry) for code, entry in image.changed.items()}}
     session.execute(delete(SnapshotImage))
     written = 0
-    for name in ARRAYS:
-        data = memoryview(image.arrays[name].tobytes())
-        for part, start in enumerate(range(0, len(data), PART)):
-            session.execute(insert(SnapshotImage).values(name=name, part=part, data=bytes(data[start:start + PART])))
-        written += len(data)
+    for name, typecode in ARRAYS.items():
+        assert image.arrays[name].typecode == typecode, name
+        with memoryview(image.arrays[name]) as whole, whole.cast("B") as data:  # no copy of the whole array
+            for part, start in enumerate(range(0, len(data), PART)):
+                session.execute(insert(SnapshotImage).values(name=name, part=part,
+                                                             data=bytes(data[start:start + PART])))
+            written += len(data)
     head = json.dumps(header, separators=(",", ":")).encode()
     session.execute(insert(SnapshotImage).values(name="header", part=0, data=head))
     return written + len(head)
 
 
+def _header_of(data: bytes | None) -> dict | None:
+    try:
+        header = json.loads(data) if data is not None else None
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
 def read_header(session: Session) -> dict | None:
-    data = session.scalar(select(SnapshotImage.data).where(SnapshotImage.name == "header", SnapshotImage.part == 0))
-    return None if data is None else json.loads(data)
+    """The saved image's header; None when there is none (or it is not one)."""
+    return _header_of(session.scalar(select(SnapshotImage.data).where(SnapshotImage.name == "header",
+                                                                      SnapshotImage.part == 0)))
 
 
 def usable(header: dict | None, prefixes, version: int) -> bool:
-    """Made by this format for these prefixes on this kind of machine, and not ahead of the database."""
-    if header is None or header.get("version", version + 1) > version:
+    """Made by this format and code for these prefixes on this kind of machine, and not ahead of the database."""
+    if header is None or type(header.get("version")) is not int or header["version"] > version:
         return False
     return all(header.get(key) == value for key, value in _fingerprint(prefixes).items())
 
@@ -123,10 +141,13 @@ def load_image(session: Session, prefixes, version: int) -> Image | None:
     try:
         # in primary key order, no sort (SQLite would sort every blob in memory): "header" comes first
         sql = "SELECT name, part, data FROM snapshot_image ORDER BY name, part"
-        cursor.execute(sql, binary=True) if postgres else cursor.execute(sql)  # bytea as is, not as hex text
+        if postgres:
+            cursor.execute(sql, binary=True)  # bytea as it is, not as hex text
+        else:
+            cursor.execute(sql)
         rows = iter(cursor.fetchone, None)
         first = next(rows, None)
-        header = json.loads(first[2]) if first is not None and first[0] == "header" else None
+        header = _header_of(first[2]) if first is not None and first[0] == "header" else None
         if not usable(header, prefixes, version):
             return None
         arrays = {name: array(code, [0]) * header["lengths"][name] for name, code in ARRAYS.items()}

@@ -10,6 +10,7 @@ The snapshot is refreshed from the `standing` counter: when it moved, only the p
 value are reloaded (api/eligibility/versions.py). A load starts from the saved image when there is a usable one
 (api/eligibility/image.py) and reloads the people changed since, as a refresh does; else it reads everyone."""
 import gc
+import logging
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
@@ -41,6 +42,7 @@ from api.eligibility.versions import current_standing_version
 from points import Policy, Standing
 from points.codes import person_region
 
+log = logging.getLogger("points.snapshot")
 _FLAGGED = -(2**31)  # while loading: has more to their standing than a registration day
 END = 2**63 - 1  # the last key: a bisection always lands on a key
 _ABSENT = object()
@@ -207,13 +209,20 @@ def load_snapshot(session: Session, policy: Policy, image: bool = True) -> Snaps
 
 def _from_image(session: Session, policy: Policy) -> Snapshot | None:
     version = current_standing_version(session)
-    saved = load_image(session, policy.person_prefixes, version)
+    try:
+        with session.begin_nested():  # a failed read leaves the transaction usable for reading everyone
+            saved = load_image(session, policy.person_prefixes, version)
+    except Exception:  # an image this code cannot read is not used; reading everyone still works
+        log.exception("the saved snapshot image could not be read: reading everyone")
+        return None
     if saved is None:
         return None
     most = crowd(len(saved.arrays["keys"])) - len(saved.changed)  # else it would be crowded at once
+    if most < 0:
+        return None
     since = select(func.count()).select_from(
         select(Practitioner.id).where(Practitioner.standing_version > saved.version).limit(most + 1).subquery())
-    if most < 0 or session.scalar(since) > most:
+    if session.scalar(since) > most:
         return None
     snapshot = Snapshot.from_image(saved, policy)
     refresh_snapshot(session, snapshot)

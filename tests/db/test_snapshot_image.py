@@ -2,7 +2,7 @@
 an image that does not fit (other format or codes, ahead of the database, incomplete, too old) is not used."""
 import json
 from array import array
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -25,6 +25,7 @@ from scheduler.jobs import JobContext, save_snapshot_image
 from tests.conftest import TODAY, wipe
 from tests.db.factories import HOSPITAL, person, record
 
+SAVED = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # when the tests' images are saved
 DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 1200, 37)]
 
 
@@ -58,7 +59,7 @@ def test_a_start_from_the_image_answers_as_a_full_load_and_follows_later_changes
     codes = _people(session, policy)
     saved = load_snapshot(session, policy, image=False)
     assert saved.origin == "database" and len(saved.other_at) > 1  # some people have more than a registration day
-    save_image(session, saved.image())
+    save_image(session, saved.image(), SAVED)
     started = load_snapshot(session, policy)
     assert started.origin == "image" and started.version == saved.version and len(started) == len(saved)
     _same_answers(started, saved, codes)
@@ -76,7 +77,7 @@ def test_people_kept_by_code_and_the_states_survive_the_image(session, policy):
     codes = _people(session, policy)
     saved = load_snapshot(session, narrow, image=False)
     assert any(code.startswith("HY") for code in saved.changed)
-    save_image(session, saved.image())
+    save_image(session, saved.image(), SAVED)
     started = load_snapshot(session, narrow)
     assert started.origin == "image" and started.changed == saved.changed
     assert started.states.answers == saved.states.answers
@@ -89,7 +90,7 @@ def test_an_image_in_many_parts_and_people_new_since_it(session, policy, monkeyp
     codes = _people(session, policy)
     monkeypatch.setattr(images, "PART", 64)  # every array in parts of 64 bytes
     saved = load_snapshot(session, policy, image=False)
-    save_image(session, saved.image())
+    save_image(session, saved.image(), SAVED)
     assert session.scalar(select(func.count()).select_from(SnapshotImage).where(SnapshotImage.name == "keys")) > 10
     person(session, policy, "D110105777777")  # registered after the image was saved
     create_practitioner(session, "test", PractitionerCreate(code="D110105888888", name="李四", category="medical"),
@@ -106,7 +107,7 @@ def _header(session) -> SnapshotImage:
 
 def test_an_image_ahead_of_the_database_or_incomplete_is_not_used(session, policy):
     _people(session, policy)
-    save_image(session, load_snapshot(session, policy, image=False).image())
+    save_image(session, load_snapshot(session, policy, image=False).image(), SAVED)
     assert load_snapshot(session, policy).origin == "image"
     good = _header(session).data
     for tamper in (lambda h: h["states"].insert(0, h["states"].pop(1)),  # numbered otherwise than this code does
@@ -134,7 +135,7 @@ def test_an_image_ahead_of_the_database_or_incomplete_is_not_used(session, polic
 
 def test_too_many_changes_since_the_image_read_everyone(session, policy, monkeypatch):
     _people(session, policy)
-    save_image(session, load_snapshot(session, policy, image=False).image())
+    save_image(session, load_snapshot(session, policy, image=False).image(), SAVED)
     later = current_standing_version(session) + 1  # a third of everyone changed since the image
     session.execute(update(ChangeCounter).where(ChangeCounter.name == "standing").values(value=later))
     session.execute(update(Practitioner).where(Practitioner.id % 3 == 0).values(standing_version=later))
@@ -149,27 +150,51 @@ def context(committed_engine, policy):
     with Session(committed_engine) as session:
         _people(session, policy)
         session.commit()
-    return lambda session: JobContext(session, committed_engine, None, policy, None)
+    return lambda session, now: JobContext(session, committed_engine, now, policy, None)
 
 
-def test_the_scheduler_saves_the_image_only_when_someone_changed(committed_engine, policy, context):
-    with Session(committed_engine) as session:
-        first = save_snapshot_image(context(session))
+def _run(engine, context, now) -> dict:
+    with Session(engine) as session:
+        result = save_snapshot_image(context(session, now))
         session.commit()
+    return result
+
+
+def test_the_scheduler_saves_the_image_when_missing_unusable_or_an_hour_old_with_changes(committed_engine, policy,
+                                                                                          context):
+    first = _run(committed_engine, context, SAVED)
     assert first["saved"] and first["people"] == 120 and first["bytes"] > 120 * 12
+    assert _run(committed_engine, context, SAVED + timedelta(minutes=5)) == {"saved": False,
+                                                                             "version": first["version"]}
     with Session(committed_engine) as session:
-        assert save_snapshot_image(context(session)) == {"saved": False, "version": first["version"]}
         code = _normal_at_hospital(session)
         record(session, policy, code, 4, TODAY - timedelta(days=1), violation="H01")
         session.commit()
+    # someone changed: workers reload them after the image; it is replaced once it is an hour old
+    assert _run(committed_engine, context, SAVED + timedelta(minutes=55))["saved"] is False
+    again = _run(committed_engine, context, SAVED + timedelta(minutes=60))
+    assert again["saved"] and again["version"] > first["version"]
     with Session(committed_engine) as session:
-        again = save_snapshot_image(context(session))
-        session.commit()
-        assert again["saved"] and again["version"] > first["version"]
         assert read_header(session)["version"] == again["version"]
         started = load_snapshot(session, policy)
         assert started.origin == "image" and started.version == again["version"]
         _same_answers(started, load_snapshot(session, policy, image=False), [code])
+        header = _header(session)
+        header.data = header.data.replace(b'"format":1', b'"format":0')  # as if saved by another version
+        session.commit()
+    assert _run(committed_engine, context, SAVED + timedelta(minutes=65))["saved"]  # at once, not in an hour
+
+
+def test_an_image_this_code_cannot_read_is_passed_over(session, policy, caplog):
+    codes = _people(session, policy)
+    save_image(session, load_snapshot(session, policy, image=False).image(), SAVED)
+    header = json.loads(_header(session).data)
+    header["states"][-1][1] = "a rule this code does not know"
+    _header(session).data = json.dumps(header).encode()
+    session.flush()
+    started = load_snapshot(session, policy)
+    assert started.origin == "database" and "could not be read" in caplog.text
+    _same_answers(started, load_snapshot(session, policy, image=False), codes[:20])
 
 
 def _renumbered(image: Image) -> Image:
@@ -193,13 +218,13 @@ def test_a_new_image_saved_while_a_worker_reads_one_is_never_mixed_with_it(commi
         session.commit()
         full = load_snapshot(session, policy, image=False)
         assert len(full.states.answers) > 3
-        save_image(session, full.image())
+        save_image(session, full.image(), SAVED)
         session.commit()
     usable, fired = images.usable, []
 
     def job_saves_now(*args):  # called once the worker has read the header
         with Session(committed_engine) as job:
-            save_image(job, _renumbered(full.image()))
+            save_image(job, _renumbered(full.image()), SAVED)
             job.commit()
         fired.append(1)
         return usable(*args)

@@ -61,7 +61,7 @@ def test_once_runs_every_due_job_once_then_releases_the_lease(engine, policy, cl
                                 "status_transitions": ("2026-12-31", "succeeded"),
                                 "claims_recheck": ("2026-12-31T23:55", "succeeded"),
                                 "claims_full_sweep": ("2026-12-31", "succeeded"),
-                                "snapshot_image": ("2026-12-31T23", "succeeded")}
+                                "snapshot_image": ("2026-12-31T23:55", "succeeded")}
     assert Lease(engine, "anyone").current(clock()) is None  # released: the long-running scheduler need not wait
     first = job_lines()
     assert {line["job"] for line in first} == {job.name for job in JOBS} and len(first) == len(JOBS), [(x["job"], x["outcome"]) for x in first]
