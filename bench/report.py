@@ -63,6 +63,13 @@ def table(results: list[dict], args) -> str:
     row("  batch / E, 1 worker, each round", lambda r: ", ".join(
         f"{x['batch_ratio']:.2f}×" for x in pairs(r)["rounds"]))
     row("  batch / E, 1 worker, median", lambda r: f"{pairs(r)['median_batch_ratio']:.2f}×", "≤ 1.5×")
+    row("  the same without the client's parse of the answers, each round", lambda r: ", ".join(
+        f"{x['answered_ratio']:.2f}×" for x in pairs(r)["rounds"]))
+    row("  the same without the client's parse of the answers, median",
+        lambda r: f"{pairs(r)['median_answered_ratio']:.2f}×")
+    row("  the client's parse of the answers, 1,000,000 lines: E / subject, each round", lambda r: ", ".join(
+        f"{x['floor_s'] - x['floor_answered_s']:.2f} / {x['batch_s'] - x['batch_answered_s']:.2f} s"
+        for x in pairs(r)["rounds"]))
     row("(E) batch floor, 1,000,000 lines, 1 in flight: s", lambda r: f"{base(r)['floor']['seconds']:.2f}")
     for n in args.workers:
         row(f"batch 1,000,000 lines, {n} worker(s), {n} in flight: s",
