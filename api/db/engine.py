@@ -57,3 +57,21 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def streamed(session: Session, sql: str, name: str, binary: bool = False) -> Iterator:
+    """A DB-API cursor that has run `sql` in the session's transaction and reads rows as they are fetched: a named
+    (server-side) cursor on PostgreSQL, `binary` for results as they are stored (bytea not as hex text); SQLite
+    steps through the rows as they are fetched."""
+    raw = session.connection().connection.driver_connection
+    postgres = session.get_bind().dialect.name == "postgresql"
+    cursor = raw.cursor(name=name) if postgres else raw.cursor()
+    try:
+        if postgres and binary:
+            cursor.execute(sql, binary=True)
+        else:
+            cursor.execute(sql)
+        yield cursor
+    finally:
+        cursor.close()

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 import points
+from api.db.engine import streamed
 from api.db.models import SnapshotImage
 from api.eligibility.packed import Entry, States
 from points import Rule, Status, StatusAt
@@ -70,6 +71,10 @@ def _state_row(state: StatusAt) -> list:
 
 def _entry_row(entry: Entry | None):
     return entry if entry is None or type(entry) is int else [list(entry[0]), list(entry[1])]
+
+
+def _entry_of(row) -> Entry | None:
+    return row if row is None or type(row) is int else (tuple(row[0]), tuple(row[1]))
 
 
 def save_image(session: Session, image: Image, saved_at: datetime) -> int:
@@ -135,16 +140,10 @@ def _fill(arrays: dict[str, array], rows) -> bool:
 def load_image(session: Session, prefixes, version: int) -> Image | None:
     """The saved image, when it is usable here (see `usable`); None otherwise, or when it is incomplete. One
     statement reads it all (streamed), so a new image committed meanwhile is never mixed with the old one."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    raw = session.connection().connection.driver_connection  # a row at a time: one part in memory at once
-    cursor = raw.cursor(name="points_image") if postgres else raw.cursor()
-    try:
-        # in primary key order, no sort (SQLite would sort every blob in memory): "header" comes first
-        sql = "SELECT name, part, data FROM snapshot_image ORDER BY name, part"
-        if postgres:
-            cursor.execute(sql, binary=True)  # bytea as it is, not as hex text
-        else:
-            cursor.execute(sql)
+    # a row at a time (one part in memory at once), in primary key order: no sort (SQLite would sort every blob
+    # in memory), and "header" comes first
+    with streamed(session, "SELECT name, part, data FROM snapshot_image ORDER BY name, part", "points_image",
+                  binary=True) as cursor:
         rows = iter(cursor.fetchone, None)
         first = next(rows, None)
         header = _header_of(first[2]) if first is not None and first[0] == "header" else None
@@ -153,12 +152,9 @@ def load_image(session: Session, prefixes, version: int) -> Image | None:
         arrays = {name: array(code, [0]) * header["lengths"][name] for name, code in ARRAYS.items()}
         if not _fill(arrays, rows):
             return None
-    finally:
-        cursor.close()
     states = States()
     for n, (status, rule, until) in enumerate(header["states"]):
         if states.number(StatusAt(Status(status), Rule(rule), until and date.fromisoformat(until))) != n:
             return None  # numbered otherwise by this code: the arrays would point at the wrong answers
-    changed = {code: entry if entry is None or type(entry) is int else (tuple(entry[0]), tuple(entry[1]))
-               for code, entry in header["changed"].items()}
+    changed = {code: _entry_of(row) for code, row in header["changed"].items()}
     return Image(header["version"], header["prefixes"], arrays, states, changed)

@@ -22,6 +22,7 @@ from operator import itemgetter, lt
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from api.db.engine import streamed
 from api.db.models import Practitioner
 from api.eligibility.image import Image, load_image
 from api.eligibility.packed import (
@@ -266,14 +267,9 @@ class _Loader:
 
     def _rows(self, sql: str) -> Iterator[list[tuple]]:
         """Lists of rows, read in the session's transaction (a server-side cursor on PostgreSQL)."""
-        raw = self.session.connection().connection.driver_connection
-        cursor = raw.cursor(name="points_snapshot") if self.postgres else raw.cursor()
-        try:
-            cursor.execute(sql)
+        with streamed(self.session, sql, "points_snapshot") as cursor:
             while rows := cursor.fetchmany(CHUNK):
                 yield rows
-        finally:
-            cursor.close()
 
     def codes(self) -> tuple[array, array, dict[str, int]]:
         keys, odd, slot = array("q", [-1]), {}, self.slot
