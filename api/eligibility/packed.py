@@ -84,7 +84,7 @@ class States:
     def __init__(self):
         self.numbers: dict[StatusAt, int] = {}
         self.answers: list[tuple[tuple, tuple | None, Status]] = []
-        self.fragments: list[str] = []
+        self.fragments: list[str] = []  # the answer's JSON as it ends a batch line: `"eligible":…,"rule":"…"},`
         self.tails: list[tuple[bytes, bytes]] = []  # a single answer's end: `"eligible":…}`, plain and exempted
         self.number(StatusAt(Status.NORMAL, Rule.NORMAL))
         self.number(StatusAt(Status.UNREGISTERED, Rule.REGISTRATION))
@@ -94,7 +94,7 @@ class States:
         if found is None:
             plain, exempted = _answer(state, False, ()), _answer(state, True, {state.status})
             self.answers.append((plain, None if exempted == plain else exempted, state.status))
-            self.fragments.append(fragment(plain))
+            self.fragments.append(fragment(plain) + "},")
             self.tails.append((fragment(plain).encode() + b"}", fragment(exempted).encode() + b"}"))
             found = self.numbers[state] = len(self.answers) - 1
         return found
