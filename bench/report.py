@@ -56,6 +56,13 @@ def table(results: list[dict], args) -> str:
     row("  scaling 2 / 1 workers, each round", lambda r: ", ".join(f"{x['scaling']:.2f}×" for x in pairs(r)["rounds"]))
     row("  scaling 2 / 1 workers, median", lambda r: f"{pairs(r)['median_scaling']:.2f}×", "≥ 1.8×")
     row("  the limit's own scaling, L at 2 / 1 workers, median", lambda r: f"{pairs(r)['median_limit_scaling']:.2f}×")
+    row("  scaling 2 / 1 workers, requests pipelined 16 at a time: req/s, each round", lambda r: ", ".join(
+        f"{x['one_pipelined']:,.0f} → {x['two_pipelined']:,.0f}" for x in pairs(r)["rounds"]))
+    row("  scaling 2 / 1 workers, pipelined, median", lambda r: f"{pairs(r)['median_pipelined_scaling']:.2f}×",
+        "≥ 1.8×")
+    row("  server CPU per check pipelined, 1 / 2 workers: µs, each round", lambda r: ", ".join(
+        f"{x['cpu_us_per_check']['one_pipelined']:.0f} / {x['cpu_us_per_check']['two_pipelined']:.0f}"
+        for x in pairs(r)["rounds"]))
     row("  server CPU per check, 1 / 2 workers: µs, each round", lambda r: ", ".join(
         f"{x['cpu_us_per_check']['one']:.0f} / {x['cpu_us_per_check']['two']:.0f}" for x in pairs(r)["rounds"]))
     row("  capacity scaling 2 / 1 workers (2 × CPU per check at 1 / at 2), median",

@@ -49,6 +49,7 @@ SECRET = "bench-secret-key-of-at-least-32-bytes"
 PORT = 8765                     # the subject; the baselines use their own ports
 BASELINE_PORTS = {"limit": 8761, "bare": 8762, "floor": 8763}
 PAGE_CONNECTIONS = 10           # people at screens, not machines
+PIPELINE = 16                   # requests a write for the scaling figure: wrk then needs a fraction of a core
 BATCH_REQUESTS, BATCH_LINES = 10, 100_000
 
 
@@ -187,6 +188,12 @@ def side_by_side(args, url: str, token: str, paths: list[str], bodies: list[byte
                 done = run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
                                label=f"side by side {name}")
                 load[name], cpu[name] = done["rps"], (server.cpu_seconds() - used) / done["requests"] * 1e6
+            for name, server in (("one", one), ("two", two)):  # wrk at a fraction of a core: the workers' own
+                used = server.cpu_seconds()
+                done = run_wrk(f"{server.base}/v1/eligibility", args.connections, args.seconds, headers, paths,
+                               label=f"side by side {name}, pipelined", pipeline=PIPELINE)
+                load[f"{name}_pipelined"] = done["rps"]
+                cpu[f"{name}_pipelined"] = (server.cpu_seconds() - used) / done["requests"] * 1e6
             load["cpu_us_per_check"] = cpu
             floor_run = post_batches(floor.base, bodies, BATCH_LINES, 1)
             batch_run = post_batches(one.base, bodies, BATCH_LINES, 1, headers)
@@ -194,6 +201,7 @@ def side_by_side(args, url: str, token: str, paths: list[str], bodies: list[byte
             load["floor_answered_s"], load["batch_answered_s"] = floor_run["answered_s"], batch_run["answered_s"]
             rounds.append(load | {"single_ratio": load["one"] / load["limit"], "scaling": load["two"] / load["one"],
                                   "limit_scaling": load["limit_two"] / load["limit"],
+                                  "pipelined_scaling": load["two_pipelined"] / load["one_pipelined"],
                                   # CPU per check at 2 workers against 1: whether workers get in each other's way
                                   "cpu_scaling": cpu["one"] / cpu["two"],
                                   "batch_ratio": load["batch_s"] / load["floor_s"],
@@ -201,7 +209,7 @@ def side_by_side(args, url: str, token: str, paths: list[str], bodies: list[byte
                                   "answered_ratio": load["batch_answered_s"] / load["floor_answered_s"]})
     return {"rounds": rounds} | {f"median_{k}": median(r[k] for r in rounds)
                                  for k in ("single_ratio", "scaling", "limit_scaling", "cpu_scaling", "batch_ratio",
-                                           "answered_ratio")}
+                                           "answered_ratio", "pipelined_scaling")}
 
 
 def memory_without_snapshot(url: str) -> list[float]:

@@ -1,8 +1,8 @@
 """Batch answers as JSON, one result per line, same order, identical to serialising the result objects (tests
 compare them byte for byte).
 
-A body is first decoded as a list of typed lines (`TypedLine`: in C, skipping unknown fields without building
-them); a body of any other shape is read as generic JSON and its lines' types checked here, a column at a time.
+A body is first decoded as a list of typed lines (`TypedLine`, in C); a body of any other shape is read as
+generic JSON and its lines' types checked here, a column at a time.
 
 A batch is answered a column at a time (codes, dates, ...), in C loops over the lines rather than a Python step
 per line: each distinct code packed and bisected once in the snapshot, days compared, each line's answer the
@@ -31,9 +31,9 @@ _SLOW = -(2**41)  # a code the snapshot cannot answer
 _MIN_ID_LENGTH = 18  # shorter text holds no ID number (points/privacy.py)
 
 
-class TypedLine(msgspec.Struct, gc=False):
-    """A line of the usual types. Its fields are those of the API's BatchLine; lengths and values are checked
-    as for any line."""
+class TypedLine(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """A line of the usual types with the API's BatchLine fields only (a body with other fields is read as generic
+    JSON, which checks what it holds as before); lengths and values are checked as for any line."""
     code: str
     date: str
     ref: str | None = None
@@ -48,10 +48,10 @@ _EMERGENCY = attrgetter("emergency")
 
 def decode_typed(body: bytes) -> list[TypedLine] | None:
     """The lines when the body is an array of at most MAX_BATCH lines of the usual types; None otherwise (the
-    body is then read as generic JSON, which gives each odd line its own error)."""
+    body is then read as generic JSON, which gives each odd line its own error, or refuses the body)."""
     try:
         return _TYPED_LINES.decode(body)
-    except ValueError:  # msgspec.DecodeError (another shape or type, not JSON) or UnicodeDecodeError
+    except (ValueError, RecursionError):  # msgspec.DecodeError (another shape, type or field; not JSON), bad UTF-8
         return None
 
 

@@ -54,7 +54,7 @@ def _lines(codes: list[str]) -> list[dict]:
               {"ref": "身份证110105199001011234", "code": codes[4], "date": "2026-01-05"},
               {"code": codes[5].lower(), "date": "2026-01-01"}, {"code": "D110105999999", "date": "2026-01-01"},
               {"code": "bad", "date": "2026-01-01"}, {"code": codes[6], "date": "2026-02-30"},
-              {"code": "D" + "1" * 40, "date": "2026-01-01"}, {"code": codes[7], "date": "2026-01-01", "x": [1, {}]},
+              {"code": "D" + "1" * 40, "date": "2026-01-01"},
               {"code": codes[8], "date": "2026-01-01", "known_at": "2099-01-01T00:00:00+08:00"},
               {"code": codes[8], "date": "2026-01-01", "known_at": "2026-01-01T10:00:00"},
               {"code": codes[9], "date": "2026-01-01", "known_at": None}]
@@ -90,9 +90,9 @@ def test_slow_lines_at_the_edges_of_pieces(world):
     assert b"".join(typed(body, 2)) == general(body)
 
 
-def test_duplicate_keys_and_unknown_fields_read_as_the_generic_parse(world):
+def test_duplicate_keys_read_as_the_generic_parse(world):
     _, codes, general, typed = world
-    body = (f'[{{"code":"bad","code":"{codes[0]}","date":"2026-01-01","note":{{"a":[1,2]}},"ref":"a","ref":"b"}},'
+    body = (f'[{{"code":"bad","code":"{codes[0]}","date":"2026-01-01","ref":"a","ref":"b"}},'
             f' {{"date":"2026-01-02","emergency":false,"emergency":true,"code":"{codes[1]}"}}]').encode()
     assert b"".join(typed(body)) == general(body)
     assert [a["ref"] for a in json.loads(general(body))] == ["b", None]
@@ -106,6 +106,8 @@ def test_duplicate_keys_and_unknown_fields_read_as_the_generic_parse(world):
     b'[{"code": "D110105000001", "date": "2026-01-01", "ref": 5}]',
     b'[{"code": "D110105000001", "date": "2026-01-01", "known_at": 5}]', b'[{"code": null, "date": "2026-01-01"}]',
     b'[{"code": "\xff", "date": "2026-01-01"}]', b'[{"code": "a", "date": "b",}]', b'not json', b'',
+    b'[{"code": "D110105000001", "date": "2026-01-01", "note": "other fields: read as generic JSON"}]',
+    b'[{"code": "D110105000001", "date": "2026-01-01", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}]",
     b'[' + b','.join([b'{"code":"D110105000001","date":"2026-01-01"}'] * 100_001) + b']',
 ])
 def test_other_shapes_are_not_decoded_as_typed(body):
