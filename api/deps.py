@@ -1,6 +1,7 @@
 """FastAPI dependencies as `Annotated` aliases. The request owns the transaction: the session commits after
 the route returns and before the response is sent (scope="function"), and rolls back on any error."""
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
@@ -24,15 +25,26 @@ def engine_of(request: Request) -> Engine:
     return app_engine(request.app)
 
 
+@contextmanager
+def _known_to_the_page(request: Request, session: Session) -> Iterator[None]:
+    """While it is open, the request's session is where its page's header counts the supervisor's to-do
+    (api/web/nav.py), rather than in a second connection."""
+    outer, request.state.session = getattr(request.state, "session", None), session
+    try:
+        yield
+    finally:
+        request.state.session = outer
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with unit_of_work(engine_of(request)) as session:
+    with unit_of_work(engine_of(request)) as session, _known_to_the_page(request, session):
         yield session
     request.app.state.live.invalidate(session.info.get(STANDING_CHANGED))
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
     """For views that only read: on SQLite a plain BEGIN, so page views never queue behind writers."""
-    with read_session(engine_of(request)) as session:
+    with read_session(engine_of(request)) as session, _known_to_the_page(request, session):
         yield session
 
 

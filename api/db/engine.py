@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def sqlite_transactions(engine: Engine) -> None:
     """pysqlite recipe: let SQLAlchemy own BEGIN so transactions and SAVEPOINTs behave; enforce FKs.
 
     Transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads and then
@@ -32,7 +32,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 def make_engine(url: str, pool_size: int = 40) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        _sqlite_transactions(engine)
+        sqlite_transactions(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True)
 

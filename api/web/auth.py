@@ -24,9 +24,9 @@ from api.auth.sessions import (
 )
 from api.auth.tokens import Principal, Role
 from api.db.engine import unit_of_work
-from api.deps import ReadSessionDep, authenticate_state, check_role
+from api.deps import authenticate_state, check_role
 from api.errors import Forbidden
-from api.live import app_engine
+from api.live import app_engine, read_session
 from api.request_log import note_actor
 
 SESSION_COOKIE = "points_session"
@@ -138,16 +138,27 @@ def cookie_seconds(request: Request, principal: Principal) -> int:
     return max(int((principal.expires_at - request.app.state.now()).total_seconds()), 0)
 
 
-def page_principal(request: Request, session: ReadSessionDep) -> Principal:
-    """The session the cookie names, if it is live: one primary-key read in the page's own read session, and a
-    write only when the session ends here or its last_seen_at is a minute old."""
+def _page_session(request: Request, cookie: str):
+    """Read in the request's own database session when it has one open, else in a short one of its own: a page
+    holds at most one connection at a time (two, taken one after the other, deadlock a pool that as many pages
+    hold at once)."""
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        return find_session(session, cookie)
+    with read_session(app_engine(request.app)) as own:
+        return find_session(own, cookie)
+
+
+def page_principal(request: Request) -> Principal:
+    """The session the cookie names, if it is live: one primary-key read (`_page_session`), and a write only when
+    the session ends here or its last_seen_at is a minute old."""
     here = path_with_query(request.url)
     if request.method != "GET":  # after signing in again, back to the page that held the form
         here = path_with_query(urlsplit(request.headers.get("referer", "")))
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequired(safe_next(here))
-    row = find_session(session, cookie)
+    row = _page_session(request, cookie)
     if row is None:
         raise LoginRequired(safe_next(here), "expired")
     state = request.app.state
