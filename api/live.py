@@ -159,7 +159,6 @@ def app_engine(app) -> Engine:
 
 
 def read_session(engine: Engine) -> Session:
-    """A read-only session (a deferred BEGIN on SQLite: never queues behind writers)."""
-    session = Session(engine)
-    session.connection(execution_options={"read_only": True})
-    return session
+    """A read-only session (a deferred BEGIN on SQLite: never queues behind writers). Like any session it takes its
+    connection at its first query: a page's session dependency holds none while the page signs its user in."""
+    return Session(engine.execution_options(read_only=True))

@@ -138,27 +138,18 @@ def cookie_seconds(request: Request, principal: Principal) -> int:
     return max(int((principal.expires_at - request.app.state.now()).total_seconds()), 0)
 
 
-def _page_session(request: Request, cookie: str):
-    """Read in the request's own database session when it has one open, else in a short one of its own: a page
-    holds at most one connection at a time (two, taken one after the other, deadlock a pool that as many pages
-    hold at once)."""
-    session = getattr(request.state, "session", None)
-    if session is not None:
-        return find_session(session, cookie)
-    with read_session(app_engine(request.app)) as own:
-        return find_session(own, cookie)
-
-
 def page_principal(request: Request) -> Principal:
-    """The session the cookie names, if it is live: one primary-key read (`_page_session`), and a write only when
-    the session ends here or its last_seen_at is a minute old."""
+    """The session the cookie names, if it is live: one primary-key read, and a write only when the session ends
+    here or its last_seen_at is a minute old, each in a short session of its own. They run before the route's own
+    session takes its connection (sessions take theirs at their first query), so a page holds one at a time."""
     here = path_with_query(request.url)
     if request.method != "GET":  # after signing in again, back to the page that held the form
         here = path_with_query(urlsplit(request.headers.get("referer", "")))
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequired(safe_next(here))
-    row = _page_session(request, cookie)
+    with read_session(app_engine(request.app)) as session:
+        row = find_session(session, cookie)
     if row is None:
         raise LoginRequired(safe_next(here), "expired")
     state = request.app.state

@@ -3,12 +3,14 @@ its header's to-do count and a form post still work: a second connection taken w
 the pool once as many pages are under way as it has connections, each waiting for another (the benchmark saw
 every page wait 30 s for the pool when 20 were under way on SQLite's 15 connections)."""
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import create_engine
 
 from api.auth.tokens import Role
+from api.clock import utcnow
 from api.db.engine import sqlite_transactions
 from api.main import create_app
 from api.settings import Settings
@@ -75,3 +77,41 @@ def test_a_form_post_on_one_connection(narrow):
     assert r.status_code == 303, re.findall(r'class="error".{0,300}', r.text, re.DOTALL)
     person = narrow.client.get(r.headers["location"])
     assert person.status_code == 200 and "京朝医保罚〔2026〕9号" in person.text
+
+
+def later(app, **delta) -> None:
+    """The page sessions' clock moved on (the date of the rules stays)."""
+    now = utcnow() + timedelta(**delta)
+    app.state.now = lambda: now
+
+
+FORM = {"violation_code": "H01", "points": "4", "responsibility": "main", "decision_date": "2026-02-25",
+        "case_number": "京朝医保罚〔2026〕9号", "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001"}
+
+
+@pytest.mark.parametrize("path", ["/ui/people", f"/ui/people/{A}", "/ui/todo", "/ui/me"])
+def test_a_page_that_writes_its_sign_in_on_one_connection(narrow, region, path):  # noqa: F811 - the fixture
+    """A minute after the last page, the signed-in session's last_seen_at is written (a page of an idle session
+    ends it): before the page's own session takes its connection."""
+    if path == "/ui/me":
+        sign_in(narrow, Role.PRACTITIONER, A, "x")
+    else:
+        sign_in(narrow, scope="110000")
+    later(narrow.app, minutes=2)
+    assert narrow.client.get(path).status_code == 200
+    later(narrow.app, minutes=40)
+    r = narrow.client.get(path, follow_redirects=False)
+    assert r.status_code == 303 and "reason=expired" in r.headers["location"]
+
+
+@pytest.mark.parametrize("pool", ["one connection", "the default pool"])
+def test_a_form_posted_minutes_after_it_was_shown(api, narrow, pool):
+    """The sign-in's write of last_seen_at comes before the form's own transaction, which on SQLite holds the
+    write lock from its first statement: a form filled in slowly saves at once, on any pool."""
+    client = narrow if pool == "one connection" else api
+    sign_in(client, scope="110000")
+    page = client.client.get(f"/ui/people/{A}/record")
+    form = {"csrf": hidden(page.text, "csrf"), "form_key": hidden(page.text, "form_key"), **FORM}
+    later(client.app, minutes=3)
+    r = client.client.post(f"/ui/people/{A}/record", data=form, follow_redirects=False)
+    assert r.status_code == 303, re.findall(r'class="error".{0,300}', r.text, re.DOTALL)
