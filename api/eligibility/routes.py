@@ -104,6 +104,11 @@ async def _pieces(rendered: Rendered):
         yield piece
 
 
+def _freed(rendered: Rendered) -> None:
+    """Run once the answer is sent: until then this task holds the answer and its lines, so freeing them (about
+    10 ms for 100,000 lines) comes after the caller has the whole answer."""
+
+
 @router.post("/batch", response_model=list[BatchResult | BatchLineError],
              summary=f"Eligibility for up to {MAX_BATCH:,} lines, one result per line in the same order",
              openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": _BATCH_SCHEMA}}},
@@ -118,7 +123,7 @@ async def eligibility_batch(request: Request, _: SettlementDep):
     if len(answer) <= CHUNK_LINES or request.scope.get("http_version") == "1.0":  # no chunked transfer in 1.0
         return Response(b"".join(answer), media_type=JSON)
     # sent while the rest is rendered; the lines and answers are freed once the whole answer is sent
-    return StreamingResponse(_pieces(answer), media_type=JSON, background=BackgroundTask(answer.__len__))
+    return StreamingResponse(_pieces(answer), media_type=JSON, background=BackgroundTask(_freed, answer))
 
 
 # A line is one object of a few fields: `{` and its commas. Bodies holding many more JSON values than a full
