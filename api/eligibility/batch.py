@@ -252,19 +252,23 @@ def _own_fragments(own: list[int], codes: list[str], ordinals: list[int], days_f
 def _states(snapshot: Snapshot, own: list[int], codes: list[str], ordinals: list[int],
             days_from: list[int]) -> list[int | None]:
     """The states of the lines `own` (their ordinals and days_from given) of people with more to their standing
-    than a registration day (days_from = -1 - their place among the others), in C loops; people changed since
-    the load (-1) are looked up one by one."""
-    looked_up = _where(list(map(eq, days_from, repeat(-1)))) if -1 in days_from else []
-    if looked_up:
-        others = set(range(len(own))) - set(looked_up)
-        rest = sorted(others)
-        out = [None] * len(own)
-        for k, state in zip(rest, _states(snapshot, [], [], list(map(ordinals.__getitem__, rest)),
-                                          list(map(days_from.__getitem__, rest)))):
-            out[k] = state
-        for k in looked_up:
-            out[k] = snapshot.state(codes[own[k]], ordinals[k])
-        return out
+    than a registration day (days_from = -1 - their place among the others); people changed since the load (-1)
+    are looked up one by one."""
+    if -1 not in days_from:
+        return _array_states(snapshot, ordinals, days_from)
+    looked_up = set(_where(list(map(eq, days_from, repeat(-1)))))
+    rest = [k for k in range(len(own)) if k not in looked_up]
+    out: list[int | None] = [None] * len(own)
+    for k, state in zip(rest, _array_states(snapshot, list(map(ordinals.__getitem__, rest)),
+                                            list(map(days_from.__getitem__, rest)))):
+        out[k] = state
+    for k in looked_up:
+        out[k] = snapshot.state(codes[own[k]], ordinals[k])
+    return out
+
+
+def _array_states(snapshot: Snapshot, ordinals: list[int], days_from: list[int]) -> list[int]:
+    """The states of people kept in the arrays (days_from = -1 - their place), in C loops."""
     at, days, states = snapshot.other_at, snapshot.other_days, snapshot.other_states
     places = list(map(invert, days_from))
     found = map(bisect_right, repeat(days, len(places)), ordinals, map(at.__getitem__, places),
