@@ -15,7 +15,7 @@ from api.db.engine import sqlite_transactions
 from api.main import create_app
 from api.settings import Settings
 from tests.app.conftest import SECRET, Api
-from tests.app.test_pages import hidden, sign_in
+from tests.app.test_pages import record_form, sign_in
 from tests.app.test_todo_overview import CHAOYANG, A, region  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.db
@@ -67,12 +67,7 @@ def test_other_roles_pages_on_one_connection(narrow, region, role, scope, paths)
 
 def test_a_form_post_on_one_connection(narrow):
     sign_in(narrow, scope="110000")
-    form_page = narrow.client.get(f"/ui/people/{A}/record")
-    assert form_page.status_code == 200
-    form = {"csrf": hidden(form_page.text, "csrf"), "form_key": hidden(form_page.text, "form_key"),
-            "violation_code": "H01", "points": "4", "responsibility": "main", "decision_date": "2026-02-25",
-            "case_number": "京朝医保罚〔2026〕9号", "authority": "北京市朝阳区医疗保障局",
-            "institution_code": "H11010500001"}
+    form = record_form(narrow, A, points="4", decision_date="2026-02-25", case_number="京朝医保罚〔2026〕9号")
     r = narrow.client.post(f"/ui/people/{A}/record", data=form, follow_redirects=False)
     assert r.status_code == 303, re.findall(r'class="error".{0,300}', r.text, re.DOTALL)
     person = narrow.client.get(r.headers["location"])
@@ -83,10 +78,6 @@ def later(app, **delta) -> None:
     """The page sessions' clock moved on (the date of the rules stays)."""
     now = utcnow() + timedelta(**delta)
     app.state.now = lambda: now
-
-
-FORM = {"violation_code": "H01", "points": "4", "responsibility": "main", "decision_date": "2026-02-25",
-        "case_number": "京朝医保罚〔2026〕9号", "authority": "北京市朝阳区医疗保障局", "institution_code": "H11010500001"}
 
 
 @pytest.mark.parametrize("path", ["/ui/people", f"/ui/people/{A}", "/ui/todo", "/ui/me"])
@@ -110,8 +101,7 @@ def test_a_form_posted_minutes_after_it_was_shown(api, narrow, pool):
     write lock from its first statement: a form filled in slowly saves at once, on any pool."""
     client = narrow if pool == "one connection" else api
     sign_in(client, scope="110000")
-    page = client.client.get(f"/ui/people/{A}/record")
-    form = {"csrf": hidden(page.text, "csrf"), "form_key": hidden(page.text, "form_key"), **FORM}
+    form = record_form(client, A, points="4", decision_date="2026-02-25", case_number="京朝医保罚〔2026〕9号")
     later(client.app, minutes=3)
     r = client.client.post(f"/ui/people/{A}/record", data=form, follow_redirects=False)
     assert r.status_code == 303, re.findall(r'class="error".{0,300}', r.text, re.DOTALL)
